@@ -1,0 +1,11 @@
+// Add document co-occurrence counts to the topic–topic sub-graph (pre-aggregated per pair,
+// so a hub concept is touched once per batch, not once per document).
+// Parameters: $rows (list of {a, b, n}; a.key < b.key).
+// Returns: pairs (number of rows).
+UNWIND $rows AS r
+MATCH (a:Topic {key: r.a})
+MATCH (b:Topic {key: r.b})
+MERGE (a)-[c:CO_OCCURS]->(b)
+ON CREATE SET c.count = r.n
+ON MATCH SET c.count = c.count + r.n
+RETURN count(*) AS pairs

@@ -1,0 +1,307 @@
+"""One settings object, read once at the CLI edge and passed down.
+
+Sources, lowest precedence first: defaults, ``kgsynth.toml`` (sections named like the
+dataclasses below), ``KGSYNTH_<SECTION>_<FIELD>`` environment variables (top-level fields:
+``KGSYNTH_<FIELD>``), then command-line options. Unknown keys are rejected. Secrets (the
+database password, API keys) come only from the environment; a toml string may reference
+an environment variable as ``"${NAME}"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from kgsynth.errors import ConfigError
+
+SECRET_FIELDS = {("neo4j", "password"), ("llm", "api_key")}
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Neo4jConfig:
+    """Which graph server to use. Without ``uri`` kgsynth runs a local ArcadeDB under ``home``."""
+
+    uri: str | None = None
+    user: str = "neo4j"
+    password: str | None = None
+    database: str | None = None
+    # Local embedded server (only used when uri is None).
+    bolt_port: int = 7687
+    http_port: int = 2480
+    local_database: str = "graph"
+    batch_size: int = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class LLMConfig:
+    """The model that extracts concepts and writes questions and answers."""
+
+    backend: str = "transformers"  # transformers | vllm
+    model: str = "smollm2"  # "smollm2" = the packaged SmolLM2-135M-Instruct, or a path / hub id
+    answer_model: str | None = None  # None: same as model
+    device: str = "auto"  # auto | cpu | cuda
+    batch_size: int = 16
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_new_tokens: int = 384
+    seed: int = 0
+    # vLLM engine knobs
+    tensor_parallel_size: int = 1
+    dtype: str = "auto"
+    max_model_len: int | None = None
+    gpu_memory_utilization: float = 0.9
+    api_key: str | None = None
+
+    def validate(self) -> None:
+        if self.backend not in {"transformers", "vllm"}:
+            raise ConfigError(
+                f"llm.backend must be 'transformers' or 'vllm', got {self.backend!r}"
+            )
+        if self.device not in {"auto", "cpu", "cuda"}:
+            raise ConfigError(f"llm.device must be auto, cpu or cuda, got {self.device!r}")
+        _positive("llm.batch_size", self.batch_size)
+        _positive("llm.max_new_tokens", self.max_new_tokens)
+        if not 0 <= self.temperature <= 5:
+            raise ConfigError(f"llm.temperature must be in [0, 5], got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"llm.top_p must be in (0, 1], got {self.top_p}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtractConfig:
+    """Concept extraction (METHOD.md 2.2): topics per document and key concepts per topic."""
+
+    min_topics: int = 1
+    max_topics: int = 5
+    min_concepts: int = 5
+    max_concepts: int = 20
+    max_chars: int = 4000  # document text is cut to this many characters in the prompt
+
+    def validate(self) -> None:
+        _range("extract topics", self.min_topics, self.max_topics)
+        _range("extract concepts", self.min_concepts, self.max_concepts)
+        _positive("extract.max_chars", self.max_chars)
+
+
+@dataclasses.dataclass(frozen=True)
+class DedupConfig:
+    """Near-duplicate concept merging with embeddings and FAISS."""
+
+    threshold: float = 0.9
+    batch_size: int = 256
+    model: str = "all-MiniLM-L6-v2"  # the packaged model; or a sentence-transformers path
+
+    def validate(self) -> None:
+        if not 0 < self.threshold <= 1:
+            raise ConfigError(f"dedup.threshold must be in (0, 1], got {self.threshold}")
+        _positive("dedup.batch_size", self.batch_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleConfig:
+    """The Level-3 random walk (METHOD.md 2.3); defaults are the paper's."""
+
+    epochs: int = 5
+    topic_steps_min: int = 1
+    topic_steps_max: int = 2
+    concept_steps_min: int = 3
+    concept_steps_max: int = 4
+    epsilon: float = 1e-5
+    temperature: float = 1.0
+    references: int = 2
+    seed: int = 0
+    skip_used: bool = False  # skip sets already sampled by earlier runs
+    coverage_bias: float = 0.0  # 0 = the paper; >0 favours concepts used least by earlier runs
+    batch_size: int = 2000
+    max_sets: int | None = None
+
+    def validate(self) -> None:
+        _positive("sample.epochs", self.epochs)
+        _range("sample topic steps", self.topic_steps_min, self.topic_steps_max, low=0)
+        _range("sample concept steps", self.concept_steps_min, self.concept_steps_max, low=0)
+        if self.epsilon <= 0:
+            raise ConfigError(f"sample.epsilon must be > 0, got {self.epsilon}")
+        if self.temperature <= 0:
+            raise ConfigError(f"sample.temperature must be > 0, got {self.temperature}")
+        if self.coverage_bias < 0:
+            raise ConfigError(f"sample.coverage_bias must be >= 0, got {self.coverage_bias}")
+        _positive("sample.references", self.references)
+        _positive("sample.batch_size", self.batch_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerateConfig:
+    """Question and answer generation."""
+
+    questions_per_set: int = 3
+    max_sets: int | None = None
+    reference_chars: int = 1500  # each reference document is cut to this many characters
+    shard_size: int = 64
+
+    def validate(self) -> None:
+        _range("generate questions_per_set", 1, self.questions_per_set)
+        if self.questions_per_set > 5:
+            raise ConfigError(
+                f"generate.questions_per_set must be 1-5, got {self.questions_per_set}"
+            )
+        _positive("generate.reference_chars", self.reference_chars)
+        _positive("generate.shard_size", self.shard_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a command needs, validated before any database or model is touched."""
+
+    home: Path = Path(".kgsynth")
+    runs_dir: Path = Path("runs")
+    log_level: str = "WARNING"
+    neo4j: Neo4jConfig = dataclasses.field(default_factory=Neo4jConfig)
+    llm: LLMConfig = dataclasses.field(default_factory=LLMConfig)
+    extract: ExtractConfig = dataclasses.field(default_factory=ExtractConfig)
+    dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
+    sample: SampleConfig = dataclasses.field(default_factory=SampleConfig)
+    generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
+
+    def validate(self) -> Settings:
+        for section in (self.llm, self.extract, self.dedup, self.sample, self.generate):
+            section.validate()
+        if self.neo4j.uri is not None and not re.match(
+            r"^(bolt|neo4j)(\+s|\+ssc)?://", self.neo4j.uri
+        ):
+            raise ConfigError(
+                "neo4j.uri must start with bolt://, neo4j://, bolt+s:// or neo4j+s:// "
+                f"(got {mask_uri(self.neo4j.uri)})"
+            )
+        return self
+
+    def with_section(self, name: str, **changes: Any) -> Settings:
+        """A copy with some fields of one section replaced (None values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        if name == "":
+            return dataclasses.replace(self, **changes).validate()
+        section = dataclasses.replace(getattr(self, name), **changes)
+        return dataclasses.replace(self, **{name: section}).validate()
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build and validate Settings from defaults, ``kgsynth.toml`` and the environment."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    path = config_file or Path(env.get("KGSYNTH_CONFIG", "kgsynth.toml"))
+    if config_file is not None and not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: not valid TOML ({e})") from e
+        data = _expand_env(data, env, str(path))
+    return _build(Settings, data, "", env, str(path)).validate()
+
+
+def _build(cls: type, data: Mapping[str, Any], section: str, env: Mapping[str, str], src: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = get_type_hints(cls)
+    unknown = set(data) - set(fields)
+    if unknown:
+        where = f"[{section}]" if section else "top level"
+        raise ConfigError(
+            f"{src}: unknown key(s) {sorted(unknown)} in {where}; expected one of {sorted(fields)}"
+        )
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        typ = hints[name]
+        if dataclasses.is_dataclass(typ):
+            sub = data.get(name, {})
+            if not isinstance(sub, Mapping):
+                raise ConfigError(f"{src}: [{name}] must be a table")
+            values[name] = _build(typ, sub, name, env, src)  # type: ignore[arg-type]
+            continue
+        env_name = f"KGSYNTH_{section.upper()}_{name.upper()}" if section else f"KGSYNTH_{name.upper()}"
+        if (section, name) in SECRET_FIELDS and name in data and "${" not in str(data[name]):
+            raise ConfigError(
+                f"{src}: {section}.{name} is a secret; set {env_name} in the environment "
+                'or reference a variable as "${NAME}" instead of writing it in the file'
+            )
+        if env_name in env:
+            values[name] = _coerce(env[env_name], typ, env_name)
+        elif name in data:
+            values[name] = _coerce(data[name], typ, f"{src}: {section or 'top'}.{name}")
+    return cls(**values)
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    """Convert a toml or environment value to the field's declared type."""
+    args = get_args(typ)
+    if get_origin(typ) in (Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in {"", "none", "null"}):
+            return None
+        typ = next(a for a in args if a is not type(None))
+    try:
+        if typ is bool:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in {"1", "true", "yes", "on"}:
+                return True
+            if str(value).lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if typ is Path:
+            return Path(str(value))
+        if typ in (int, float, str):
+            if typ is int and isinstance(value, float):
+                raise ValueError(value)
+            return typ(value)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}: expected {getattr(typ, '__name__', typ)}, got {value!r}") from e
+    return value
+
+
+def _expand_env(data: Any, env: Mapping[str, str], src: str) -> Any:
+    if isinstance(data, dict):
+        return {k: _expand_env(v, env, src) for k, v in data.items()}
+    if isinstance(data, str):
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in env:
+                raise ConfigError(f"{src}: references ${{{m.group(1)}}}, which is not set")
+            return env[m.group(1)]
+
+        return _ENV_REF.sub(sub, data)
+    return data
+
+
+def _positive(name: str, value: int | float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+
+
+def _range(name: str, low_value: int, high_value: int, low: int = 1) -> None:
+    if low_value < low or high_value < low_value:
+        raise ConfigError(
+            f"{name}: expected {low} <= min <= max, got min={low_value}, max={high_value}"
+        )
+
+
+def mask_uri(uri: str) -> str:
+    """The URI with any inline password replaced by ***, safe to print."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", uri)
+
+
+def mask(text: str, secrets: list[str | None]) -> str:
+    """``text`` with every known secret value replaced by ***."""
+    for s in secrets:
+        if s:
+            text = text.replace(s, "***")
+    return text

@@ -1,0 +1,194 @@
+"""GraphStore: the one object that holds a driver and runs catalogued Cypher.
+
+``open_graph(settings)`` connects to ``KGSYNTH_NEO4J_URI`` when set (Neo4j, Aura, a cluster via
+``neo4j://``) or else to the local ArcadeDB (started for the duration of the ``with`` block
+unless ``kgsynth db start`` already runs one). Schema migrations are applied on open.
+
+Reads go through ``execute_read`` and writes through ``execute_write`` so transient errors
+(deadlocks, leader switches) are retried by the driver. Values reach Cypher only as
+parameters; statements come only from the catalog (``cypher/*.cypher``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kgsynth.config import Settings, mask, mask_uri
+from kgsynth.errors import GraphUnavailableError, QueryError
+from kgsynth.graph import localserver
+from kgsynth.graph.catalog import query
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the graph is. ``local`` is set when kgsynth manages the server itself."""
+
+    uri: str
+    user: str
+    password: str | None
+    database: str | None
+    local: localserver.ServerState | None = None
+
+    @property
+    def safe_uri(self) -> str:
+        return mask_uri(self.uri)
+
+
+class GraphStore:
+    """Runs named queries from the catalog against one database."""
+
+    def __init__(self, connection: Connection) -> None:
+        from neo4j import GraphDatabase
+
+        self.connection = connection
+        auth = (connection.user, connection.password) if connection.password else None
+        try:
+            self._driver = GraphDatabase.driver(connection.uri, auth=auth)
+            self._driver.verify_connectivity()
+        except Exception as e:  # the driver raises several unrelated types here
+            self._close_quietly()
+            raise GraphUnavailableError(
+                f"cannot reach the graph database at {connection.safe_uri} "
+                f"as user '{connection.user}': {self._scrub(e)}"
+            ) from None
+
+    # -- running queries -------------------------------------------------------------
+    def read(self, name: str, **params: Any) -> list[Row]:
+        """Run the read query ``name`` and return its rows as dicts."""
+        return self._run(name, params, write=False)
+
+    def write(self, name: str, **params: Any) -> list[Row]:
+        """Run the write query ``name`` in its own retried transaction."""
+        return self._run(name, params, write=True)
+
+    def write_many(self, steps: Sequence[tuple[str, dict[str, Any]]]) -> list[list[Row]]:
+        """Run several write queries in ONE transaction (all or nothing), retried as a unit."""
+        for name, params in steps:
+            self._check_params(name, params)
+
+        def work(tx: Any) -> list[list[Row]]:
+            return [tx.run(query(n).text, p).data() for n, p in steps]
+
+        return self._execute(work, write=True, what=", ".join(n for n, _ in steps))
+
+    def write_batches(
+        self, name: str, rows: Iterable[Row], batch_size: int, **params: Any
+    ) -> Iterator[int]:
+        """Write ``rows`` through ``UNWIND $rows`` in batches; yields each batch's size."""
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                self.write(name, rows=batch, **params)
+                yield len(batch)
+                batch = []
+        if batch:
+            self.write(name, rows=batch, **params)
+            yield len(batch)
+
+    def run_schema(self, statement: str) -> None:
+        """Run one DDL statement from a migration file in its own transaction."""
+
+        def work(tx: Any) -> None:
+            tx.run(statement).consume()
+
+        self._execute(work, write=True, what="migration statement")
+
+    def _run(self, name: str, params: dict[str, Any], write: bool) -> list[Row]:
+        self._check_params(name, params)
+        text = query(name).text
+
+        def work(tx: Any) -> list[Row]:
+            return tx.run(text, params).data()
+
+        return self._execute(work, write=write, what=name)
+
+    def _execute(self, work: Callable[[Any], Any], write: bool, what: str) -> Any:
+        from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+        try:
+            with self._driver.session(database=self.connection.database) as session:
+                run = session.execute_write if write else session.execute_read
+                return run(work)
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise GraphUnavailableError(
+                f"lost the graph database at {self.connection.safe_uri}: {self._scrub(e)}"
+            ) from None
+        except Neo4jError as e:
+            raise QueryError(f"query '{what}' failed: {self._scrub(e)}") from e
+
+    @staticmethod
+    def _check_params(name: str, params: dict[str, Any]) -> None:
+        missing = query(name).parameters - set(params)
+        if missing:
+            raise QueryError(f"query '{name}' needs parameter(s) {sorted(missing)}")
+
+    # -- server facts ------------------------------------------------------------------
+    def server_info(self) -> dict[str, str]:
+        """Server product/version as reported over Bolt, plus the database name."""
+        info = self._driver.get_server_info()
+        return {
+            "agent": str(info.agent),
+            "address": str(info.address),
+            "protocol": ".".join(map(str, info.protocol_version)),
+            "database": self.connection.database or "(default)",
+            "kind": "ArcadeDB" if "ArcadeDB" in str(info.agent) else "Neo4j",
+        }
+
+    def _scrub(self, e: BaseException) -> str:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return mask(text, [self.connection.password])
+
+    def _close_quietly(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+
+    def close(self) -> None:
+        self._close_quietly()
+
+
+def connection_for(settings: Settings) -> Connection | None:
+    """The external server from settings, or None when the local server is meant."""
+    cfg = settings.neo4j
+    if not cfg.uri:
+        return None
+    return Connection(cfg.uri, cfg.user, cfg.password, cfg.database)
+
+
+@contextmanager
+def open_graph(settings: Settings, migrate: bool = True) -> Iterator[GraphStore]:
+    """Connect (starting the local server when needed), migrate, yield, then clean up."""
+    from kgsynth.graph.migrator import Migrator
+
+    connection = connection_for(settings)
+    started: localserver.ServerState | None = None
+    if connection is None:
+        cfg = settings.neo4j
+        password = localserver.local_password(settings.home, cfg.password)
+        state = localserver.running_server(settings.home)
+        if state is None:
+            log.info("starting the local ArcadeDB server under %s", settings.home)
+            state = started = localserver.start_server(
+                settings.home, password, cfg.local_database
+            )
+        connection = Connection(state.uri, localserver.USER, password, state.database, state)
+    store: GraphStore | None = None
+    try:
+        store = GraphStore(connection)
+        if migrate:
+            Migrator(store).migrate()
+        yield store
+    finally:
+        if store is not None:
+            store.close()
+        if started is not None:
+            localserver.stop_server(settings.home, started)

@@ -1,0 +1,87 @@
+"""Shared fixtures: one real graph server per test session.
+
+By default the session starts kgsynth's local ArcadeDB (Bolt) in a temporary folder. With
+``KGSYNTH_TEST_NEO4J_URI`` (+ ``_USER``, ``_PASSWORD``, ``_DATABASE``) set, the graph tier runs
+against that real Neo4j instead; its data is cleared between tests, so point it at a
+throwaway database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kgsynth.config import Neo4jConfig, Settings
+from kgsynth.graph import GraphStore, localserver
+from kgsynth.graph.migrator import Migrator
+from kgsynth.graph.store import Connection
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def graph_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
+    """A running graph server for the whole session (local ArcadeDB unless a Neo4j is given)."""
+    uri = os.environ.get("KGSYNTH_TEST_NEO4J_URI")
+    if uri:
+        yield Connection(
+            uri,
+            os.environ.get("KGSYNTH_TEST_NEO4J_USER", "neo4j"),
+            os.environ.get("KGSYNTH_TEST_NEO4J_PASSWORD"),
+            os.environ.get("KGSYNTH_TEST_NEO4J_DATABASE"),
+        )
+        return
+    home = tmp_path_factory.mktemp("graph-home")
+    password = localserver.local_password(home, None)
+    state = localserver.start_server(home, password, "graph")
+    try:
+        yield Connection(state.uri, localserver.USER, password, state.database, state)
+    finally:
+        localserver.stop_server(home, state)
+
+
+@pytest.fixture(scope="session")
+def _session_store(graph_connection: Connection) -> Iterator[GraphStore]:
+    store = GraphStore(graph_connection)
+    Migrator(store).migrate()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def graph(_session_store: GraphStore) -> GraphStore:
+    """The session's graph store, emptied (schema kept) before the test."""
+    _session_store.write("clear_graph")
+    return _session_store
+
+
+@pytest.fixture
+def settings(graph_connection: Connection, tmp_path: Path) -> Settings:
+    """Settings that point at the session's graph server, with home and runs in tmp_path."""
+    c = graph_connection
+    neo4j = Neo4jConfig(uri=c.uri, user=c.user, password=c.password, database=c.database)
+    return dataclasses.replace(
+        Settings(), home=tmp_path / "home", runs_dir=tmp_path / "runs", neo4j=neo4j
+    ).validate()
+
+
+def graph_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that point a CLI invocation at the test graph and folders."""
+    n = settings.neo4j
+    env = {
+        "KGSYNTH_HOME": str(settings.home),
+        "KGSYNTH_RUNS_DIR": str(settings.runs_dir),
+        "KGSYNTH_NEO4J_URI": n.uri or "",
+        "KGSYNTH_NEO4J_USER": n.user,
+        "KGSYNTH_NEO4J_PASSWORD": n.password or "",
+    }
+    if n.database:
+        env["KGSYNTH_NEO4J_DATABASE"] = n.database
+    return env

@@ -1,0 +1,59 @@
+"""Graph build against the real server: nodes, links, co-occurrence counts, idempotence."""
+
+from __future__ import annotations
+
+from kgsynth.graph import GraphStore
+from kgsynth.records import Document, Extraction
+from kgsynth.stages.build import batch_rows, new_documents, write_batch
+
+
+def _doc(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extraction]:
+    doc = Document(id=i, text=f"text of {i}", title=i.upper(), source=f"test:{i}")
+    return doc, Extraction(doc_id=i, level="College", subject="Maths", concepts=concepts)
+
+
+PAIRS = [
+    _doc("d1", {"Algebra": ("Quadratic formula", "Discriminant"), "Geometry": ("Parabola",)}),
+    _doc("d2", {"Algebra": ("quadratic  FORMULA", "Vieta's formulas")}),
+    _doc("d3", {"Geometry": ("Parabola", "Focus"), "Algebra": ("Discriminant",)}),
+]
+
+
+def _edges(graph: GraphStore) -> dict[tuple[str, str], int]:
+    rows = graph.read("explore/cooccurrence_counts")
+    return {(r["a"], r["b"]): r["count"] for r in rows}
+
+
+def test_batch_rows_aggregates_counts_per_pair() -> None:
+    rows = dict(batch_rows(PAIRS, {}).steps)
+    cc = {(r["a"], r["b"]): r["n"] for r in rows["add_concept_cooccurrence"]["rows"]}
+    # discriminant + quadratic formula appear together in d1 only; parabola + discriminant in d1, d3
+    assert cc[("discriminant", "quadratic formula")] == 1
+    assert cc[("discriminant", "parabola")] == 2
+    tt = {(r["a"], r["b"]): r["n"] for r in rows["add_topic_cooccurrence"]["rows"]}
+    assert tt == {("algebra", "geometry"): 2}
+    # the first-seen spelling is the display name
+    names = {r["key"]: r["name"] for r in rows["write_concepts"]["rows"]}
+    assert names["quadratic formula"] == "Quadratic formula"
+
+
+def test_write_is_exact_and_idempotent(graph: GraphStore) -> None:
+    write_batch(graph, PAIRS)
+    counts = graph.read("graph_counts")[0]
+    assert (counts["documents"], counts["topics"], counts["concepts"]) == (3, 2, 5)
+    edges = _edges(graph)
+    assert edges[("Topic:algebra", "Topic:geometry")] == 2
+    assert edges[("Topic:algebra", "Concept:quadratic formula")] == 2
+    assert edges[("Concept:discriminant", "Concept:parabola")] == 2
+    # ingest of the same documents again: new_documents filters them, nothing changes
+    assert new_documents(graph, [p[0] for p in PAIRS]) == []
+    assert graph.read("graph_counts")[0] == counts
+    assert _edges(graph) == edges
+
+
+def test_incremental_documents_add_to_counts(graph: GraphStore) -> None:
+    write_batch(graph, PAIRS[:2])
+    write_batch(graph, PAIRS[2:])
+    edges = _edges(graph)
+    assert edges[("Concept:discriminant", "Concept:parabola")] == 2
+    assert edges[("Topic:algebra", "Topic:geometry")] == 2
