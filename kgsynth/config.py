@@ -58,12 +58,12 @@ class LLMConfig:
     max_model_len: int | None = None
     gpu_memory_utilization: float = 0.9
     api_key: str | None = None
+    # transformers backend on CPU: torch threads (None: the cores this process may use, <= 16)
+    threads: int | None = None
 
     def validate(self) -> None:
         if self.backend not in {"transformers", "vllm"}:
-            raise ConfigError(
-                f"llm.backend must be 'transformers' or 'vllm', got {self.backend!r}"
-            )
+            raise ConfigError(f"llm.backend must be 'transformers' or 'vllm', got {self.backend!r}")
         if self.device not in {"auto", "cpu", "cuda"}:
             raise ConfigError(f"llm.device must be auto, cpu or cuda, got {self.device!r}")
         _positive("llm.batch_size", self.batch_size)
@@ -72,6 +72,8 @@ class LLMConfig:
             raise ConfigError(f"llm.temperature must be in [0, 5], got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise ConfigError(f"llm.top_p must be in (0, 1], got {self.top_p}")
+        if self.threads is not None:
+            _positive("llm.threads", self.threads)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,11 +85,18 @@ class ExtractConfig:
     min_concepts: int = 5
     max_concepts: int = 20
     max_chars: int = 4000  # document text is cut to this many characters in the prompt
+    # Decoding for extraction calls; None: use llm.max_new_tokens / llm.temperature.
+    max_new_tokens: int | None = None
+    temperature: float | None = None
 
     def validate(self) -> None:
         _range("extract topics", self.min_topics, self.max_topics)
         _range("extract concepts", self.min_concepts, self.max_concepts)
         _positive("extract.max_chars", self.max_chars)
+        if self.max_new_tokens is not None:
+            _positive("extract.max_new_tokens", self.max_new_tokens)
+        if self.temperature is not None and not 0 <= self.temperature <= 5:
+            raise ConfigError(f"extract.temperature must be in [0, 5], got {self.temperature}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,10 +149,16 @@ class SampleConfig:
 class GenerateConfig:
     """Question and answer generation."""
 
-    questions_per_set: int = 3
+    questions_per_set: int = 3  # Level-3 questions asked per concept set (paper: 1-3)
     max_sets: int | None = None
     reference_chars: int = 1500  # each reference document is cut to this many characters
-    shard_size: int = 64
+    shard_size: int = 64  # inputs (concept sets or documents) per shard of the output tables
+    questions_per_document: int = 5  # Levels 1-2: at most this many questions per document
+    max_documents: int | None = None  # Levels 1-2: only the first N documents in id order
+    document_chars: int = 4000  # Levels 1-2: the document is cut to this many characters
+    question_max_new_tokens: int | None = None  # None: llm.max_new_tokens
+    answer_max_new_tokens: int | None = None  # None: llm.max_new_tokens
+    answer_temperature: float | None = None  # None: llm.temperature
 
     def validate(self) -> None:
         _range("generate questions_per_set", 1, self.questions_per_set)
@@ -151,8 +166,26 @@ class GenerateConfig:
             raise ConfigError(
                 f"generate.questions_per_set must be 1-5, got {self.questions_per_set}"
             )
+        if not 1 <= self.questions_per_document <= 5:
+            raise ConfigError(
+                f"generate.questions_per_document must be 1-5, got {self.questions_per_document}"
+            )
         _positive("generate.reference_chars", self.reference_chars)
         _positive("generate.shard_size", self.shard_size)
+        _positive("generate.document_chars", self.document_chars)
+        for name in (
+            "max_sets",
+            "max_documents",
+            "question_max_new_tokens",
+            "answer_max_new_tokens",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                _positive(f"generate.{name}", value)
+        if self.answer_temperature is not None and not 0 <= self.answer_temperature <= 5:
+            raise ConfigError(
+                f"generate.answer_temperature must be in [0, 5], got {self.answer_temperature}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,7 +239,6 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: not valid TOML ({e})") from e
-        data = _expand_env(data, env, str(path))
     return _build(Settings, data, "", env, str(path)).validate()
 
 
@@ -220,7 +252,7 @@ def _build(cls: type, data: Mapping[str, Any], section: str, env: Mapping[str, s
             f"{src}: unknown key(s) {sorted(unknown)} in {where}; expected one of {sorted(fields)}"
         )
     values: dict[str, Any] = {}
-    for name, f in fields.items():
+    for name in fields:
         typ = hints[name]
         if dataclasses.is_dataclass(typ):
             sub = data.get(name, {})
@@ -228,7 +260,8 @@ def _build(cls: type, data: Mapping[str, Any], section: str, env: Mapping[str, s
                 raise ConfigError(f"{src}: [{name}] must be a table")
             values[name] = _build(typ, sub, name, env, src)  # type: ignore[arg-type]
             continue
-        env_name = f"KGSYNTH_{section.upper()}_{name.upper()}" if section else f"KGSYNTH_{name.upper()}"
+        prefix = f"KGSYNTH_{section.upper()}_" if section else "KGSYNTH_"
+        env_name = prefix + name.upper()
         if (section, name) in SECRET_FIELDS and name in data and "${" not in str(data[name]):
             raise ConfigError(
                 f"{src}: {section}.{name} is a secret; set {env_name} in the environment "
@@ -237,7 +270,8 @@ def _build(cls: type, data: Mapping[str, Any], section: str, env: Mapping[str, s
         if env_name in env:
             values[name] = _coerce(env[env_name], typ, env_name)
         elif name in data:
-            values[name] = _coerce(data[name], typ, f"{src}: {section or 'top'}.{name}")
+            value = _expand_env(data[name], env, src)
+            values[name] = _coerce(value, typ, f"{src}: {section or 'top'}.{name}")
     return cls(**values)
 
 
@@ -264,7 +298,8 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
                 raise ValueError(value)
             return typ(value)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"{where}: expected {getattr(typ, '__name__', typ)}, got {value!r}") from e
+        expected = getattr(typ, "__name__", typ)
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}") from e
     return value
 
 

@@ -32,5 +32,6 @@ def document_id(text: str) -> str:
 
 def set_hash(topic_keys: Iterable[str], concept_keys: Iterable[str]) -> str:
     """Canonical hash of a concept set: the same keys give the same hash in any order."""
-    parts = ["T:" + k for k in sorted(set(topic_keys))] + ["C:" + k for k in sorted(set(concept_keys))]
+    parts = ["T:" + k for k in sorted(set(topic_keys))]
+    parts += ["C:" + k for k in sorted(set(concept_keys))]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]

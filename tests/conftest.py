@@ -24,6 +24,37 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
+EXECUTED_QUERIES: set[str] = set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record every catalogued query a test executes (for the guard in pytest_sessionfinish)."""
+    import kgsynth.graph.store as store_module
+
+    original = store_module.query
+
+    def recording_query(name: str):  # type: ignore[no-untyped-def]
+        EXECUTED_QUERIES.add(name)
+        return original(name)
+
+    store_module.query = recording_query  # type: ignore[assignment]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Guard: on a full run (no -k/-m, no file selection) every .cypher file must have run."""
+    from kgsynth.graph.catalog import catalog
+
+    opt = session.config.option
+    selected = [a for a in session.config.args if Path(a).resolve() != REPO / "tests"]
+    if opt.keyword or opt.markexpr or selected or exitstatus not in (0, 1):
+        return
+    never = sorted(set(catalog()) - EXECUTED_QUERIES)
+    if never:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"GUARD FAILED: cypher files no test executed: {never}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

@@ -141,8 +141,7 @@ def start_server(
         time.sleep(0.2)
     proc.kill()
     raise GraphUnavailableError(
-        f"the local ArcadeDB server did not start within {timeout:.0f} s; "
-        f"see {home / 'server.out'}"
+        f"the local ArcadeDB server did not start within {timeout:.0f} s; see {home / 'server.out'}"
     )
 
 

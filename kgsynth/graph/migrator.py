@@ -45,7 +45,8 @@ class MigrationFile:
 
     def statements(self) -> list[str]:
         """The file's statements, comment lines removed."""
-        body = "\n".join(l for l in self.text.splitlines() if not l.lstrip().startswith("//"))
+        lines = self.text.splitlines()
+        body = "\n".join(ln for ln in lines if not ln.lstrip().startswith("//"))
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
 

@@ -177,9 +177,7 @@ def open_graph(settings: Settings, migrate: bool = True) -> Iterator[GraphStore]
         state = localserver.running_server(settings.home)
         if state is None:
             log.info("starting the local ArcadeDB server under %s", settings.home)
-            state = started = localserver.start_server(
-                settings.home, password, cfg.local_database
-            )
+            state = started = localserver.start_server(settings.home, password, cfg.local_database)
         connection = Connection(state.uri, localserver.USER, password, state.database, state)
     store: GraphStore | None = None
     try:

@@ -61,9 +61,7 @@ def document_sets(
     return topics, concepts, sorted(set(listings)), list(mentions)
 
 
-def batch_rows(
-    pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]
-) -> BatchRows:
+def batch_rows(pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]) -> BatchRows:
     """All rows for one batch, with co-occurrence counts aggregated over the batch."""
     docs, topic_rows, concept_rows = [], {}, {}
     doc_topics, mention_rows = [], []
@@ -103,9 +101,9 @@ def batch_rows(
         ("write_concepts", {"rows": list(concept_rows.values())}),
         ("link_document_topics", {"rows": doc_topics}),
         ("link_document_concepts", {"rows": mention_rows}),
-        ("link_topic_concepts", {
-            "rows": [{"topic": t, "concept": c, "n": n} for (t, c), n in sorted(has_concept.items())]
-        }),
+        ("link_topic_concepts", {"rows": [
+            {"topic": t, "concept": c, "n": n} for (t, c), n in sorted(has_concept.items())
+        ]}),
         ("add_topic_cooccurrence", {"rows": counted(tt)}),
         ("add_topic_concept_cooccurrence", {"rows": counted(tc)}),
         ("add_concept_cooccurrence", {"rows": counted(cc)}),

@@ -29,9 +29,7 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
             if not found:
-                raise InputError(
-                    f"{path}: folder holds no .jsonl, .parquet, .txt or .md files"
-                )
+                raise InputError(f"{path}: folder holds no .jsonl, .parquet, .txt or .md files")
             files.extend(found)
         elif path.suffix not in SUFFIXES:
             raise InputError(
@@ -96,9 +94,7 @@ def _read_parquet(path: Path) -> Iterator[Document | Reject]:
     except Exception as e:  # pyarrow raises several types for a broken file
         raise InputError(f"{path}: not a readable parquet file ({e})") from None
     if "text" not in parquet.schema_arrow.names:
-        raise InputError(
-            f"{path}: no 'text' column; found columns {parquet.schema_arrow.names}"
-        )
+        raise InputError(f"{path}: no 'text' column; found columns {parquet.schema_arrow.names}")
     row_number = 0
     for batch in parquet.iter_batches(batch_size=1024):
         for obj in batch.to_pylist():

@@ -1,0 +1,5 @@
+// Test support: CREATE (not MERGE) a topic, to prove the uniqueness constraint holds.
+// Parameters: $key.
+// Returns: key.
+CREATE (t:Topic {key: $key, name: $key})
+RETURN t.key AS key

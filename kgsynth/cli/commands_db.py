@@ -1,0 +1,103 @@
+"""``kgsynth db start|stop|status|migrate|reset``: the graph database itself."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kgsynth.cli.common import console, handle_errors, settings_of
+from kgsynth.errors import KgsynthError
+from kgsynth.graph import localserver, open_graph
+from kgsynth.graph.migrator import Migrator
+
+app = typer.Typer(no_args_is_help=True, help="Start, stop, inspect and migrate the graph database.")
+
+
+@app.command()
+@handle_errors
+def start(ctx: typer.Context) -> None:
+    """Start the local ArcadeDB server and keep it running (Bolt on loopback).
+
+    Later commands reuse it; connect Neo4j tools or the neo4j driver to the printed URI.
+    """
+    settings = settings_of(ctx)
+    if settings.neo4j.uri:
+        raise KgsynthError("KGSYNTH_NEO4J_URI is set: kgsynth uses that server, nothing to start")
+    state = localserver.running_server(settings.home)
+    if state is None:
+        cfg = settings.neo4j
+        password = localserver.local_password(settings.home, cfg.password)
+        state = localserver.start_server(
+            settings.home, password, cfg.local_database, cfg.bolt_port, cfg.http_port,
+            detached=True,
+        )  # fmt: skip
+        with open_graph(settings) as store:
+            applied = Migrator(store).status().current_version
+        console.print(f"started the local graph server (pid {state.pid}), schema v{applied}")
+    else:
+        console.print(f"the local graph server is already running (pid {state.pid})")
+    console.print(f"  Bolt URI : {state.uri}  (user {localserver.USER}, database {state.database})")
+    console.print(f"  password : in {settings.home / 'local-password'}")
+    console.print(f"  HTTP API : {state.web_url}")
+    console.print("  stop with: kgsynth db stop")
+
+
+@app.command()
+@handle_errors
+def stop(ctx: typer.Context) -> None:
+    """Stop the local server started by ``kgsynth db start``."""
+    settings = settings_of(ctx)
+    state = localserver.running_server(settings.home)
+    if state is None:
+        console.print("no local graph server is running")
+        return
+    localserver.stop_server(settings.home, state)
+    console.print(f"stopped the local graph server (pid {state.pid})")
+
+
+@app.command()
+@handle_errors
+def status(ctx: typer.Context) -> None:
+    """Server kind and version, database, schema version (applied and pending) and counts."""
+    settings = settings_of(ctx)
+    with open_graph(settings, migrate=False) as store:
+        info = store.server_info()
+        mig = Migrator(store).status()
+        counts = store.read("graph_counts")[0]
+    where = store.connection.safe_uri
+    console.print(f"server   : {info['kind']} ({info['agent']}) at {where}")
+    console.print(f"database : {info['database']}")
+    console.print(f"schema   : v{mig.current_version} applied, {len(mig.pending)} pending")
+    for m in mig.pending:
+        console.print(f"  pending: {m.path.name}")
+    console.print("counts   : " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@app.command()
+@handle_errors
+def migrate(ctx: typer.Context) -> None:
+    """Apply pending schema migrations (also done automatically on first use)."""
+    settings = settings_of(ctx)
+    with open_graph(settings, migrate=False) as store:
+        migrator = Migrator(store)
+        applied = migrator.migrate()
+        version = migrator.status().current_version
+    for m in applied:
+        console.print(f"applied {m.path.name}")
+    console.print(f"schema at v{version}" + ("" if applied else " (nothing to apply)"))
+
+
+@app.command()
+@handle_errors
+def reset(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete the graph's data.")] = False,
+) -> None:
+    """Delete every document, concept, concept set and run from the graph (schema kept)."""
+    if not yes:
+        raise KgsynthError("this deletes the whole graph; pass --yes to confirm")
+    settings = settings_of(ctx)
+    with open_graph(settings) as store:
+        deleted = store.write("clear_graph")[0]["deleted"]
+    console.print(f"deleted {deleted} nodes")

@@ -1,0 +1,129 @@
+"""Ingest: read → extract → graph build (→ incremental dedup, run by the caller).
+
+Documents are streamed in chunks; each chunk drops ids already in the graph, extracts the
+concepts of documents that do not carry them (one batched LLM call per chunk) and writes the
+chunk in one transaction. A crash or Ctrl-C loses at most the chunk in progress; a re-run
+skips every document already written, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kgsynth.errors import InputError
+from kgsynth.records import Document, Extraction, Reject
+from kgsynth.stages.build import new_documents, write_batch
+from kgsynth.stages.read import input_files, read_documents
+
+if TYPE_CHECKING:
+    from kgsynth.config import Settings
+    from kgsynth.graph import GraphStore
+    from kgsynth.llm.base import LLMBackend
+    from kgsynth.runs import RunFolder
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    rejected: int = 0
+    already_in_graph: int = 0
+    given: int = 0  # documents that carried their own topics/concepts
+    extracted: int = 0  # documents whose concepts the LLM extracted
+    written: int = 0
+    elapsed_s: float = 0.0
+    model: str | None = None
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def count_documents(paths: Iterable[Path]) -> int:
+    """A cheap upper bound of the number of documents (for progress bars)."""
+    total = 0
+    for path in input_files(paths):
+        if path.suffix == ".jsonl":
+            with path.open("rb") as f:
+                total += sum(1 for line in f if line.strip())
+        elif path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                total += pq.ParquetFile(path).metadata.num_rows
+            except Exception as e:  # noqa: BLE001 - reported with the file name
+                raise InputError(f"{path}: not a readable parquet file ({e})") from None
+        else:
+            total += 1
+    return total
+
+
+def _chunks(items: Iterator[Document | Reject], size: int) -> Iterator[list[Document | Reject]]:
+    chunk: list[Document | Reject] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_ingest(
+    store: GraphStore,
+    settings: Settings,
+    paths: list[Path],
+    run: RunFolder,
+    backend_factory: Callable[[], LLMBackend],
+    on_progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest ``paths`` into the graph; rejects go to ``run``'s rejects folder."""
+    from kgsynth.stages.extract import extract
+
+    report = IngestReport()
+    start = time.perf_counter()
+    total = count_documents(paths)
+    backend: LLMBackend | None = None
+    chunk_size = max(2 * settings.llm.batch_size, 32)
+    for chunk in _chunks(read_documents(paths), chunk_size):
+        docs = [d for d in chunk if isinstance(d, Document)]
+        for r in chunk:
+            if isinstance(r, Reject):
+                run.reject(r)
+                report.rejected += 1
+        report.read += len(docs)
+        fresh = new_documents(store, docs)
+        report.already_in_graph += len(docs) - len(fresh)
+        needs_llm = [d for d in fresh if d.concepts is None]
+        if needs_llm and backend is None:
+            backend = backend_factory()
+            report.model = backend.model_name
+        by_id = {d.id: d for d in fresh}
+        pairs: list[tuple[Document, Extraction]] = []
+        for item in extract(fresh, backend, settings.extract, settings.llm):  # type: ignore[arg-type]
+            if isinstance(item, Reject):
+                run.reject(item)
+                report.rejected += 1
+                continue
+            pairs.append((by_id[item.doc_id], item))
+            if item.model is None:
+                report.given += 1
+            else:
+                report.extracted += 1
+        if pairs:
+            report.written += write_batch(store, pairs).documents
+        if on_progress:
+            on_progress(len(chunk), total)
+    if report.read == 0 and report.rejected:
+        raise InputError(
+            f"no usable documents in {', '.join(map(str, paths))}: all {report.rejected} "
+            f"rows were rejected; reasons in {run.path / 'rejects'}"
+        )
+    report.elapsed_s = time.perf_counter() - start
+    report.reject_reasons = dict(run.rejected)
+    return report

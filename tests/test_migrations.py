@@ -1,0 +1,62 @@
+"""Migrations on an empty database: applied once, checksums stored, edits refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kgsynth.assets import asset_dir
+from kgsynth.errors import MigrationError
+from kgsynth.graph import GraphStore
+from kgsynth.graph.migrator import Migrator, migration_files
+
+
+@pytest.fixture
+def empty_store(graph: GraphStore) -> GraphStore:
+    """The session graph with its migration records removed (the schema stays: IF NOT EXISTS)."""
+    graph.write("clear_graph")
+    graph.write("forget_migrations")
+    return graph
+
+
+def test_migrate_applies_every_file_once(empty_store: GraphStore) -> None:
+    files = migration_files()
+    assert [f.version for f in files] == list(range(1, len(files) + 1))
+    migrator = Migrator(empty_store)
+    assert [f.version for f in migrator.status().pending] == [f.version for f in files]
+    applied = migrator.migrate()
+    assert [f.version for f in applied] == [f.version for f in files]
+    rows = empty_store.read("list_migrations")
+    assert [r["checksum"] for r in rows] == [f.checksum for f in files]
+    assert migrator.migrate() == []  # second run: nothing to do
+    assert migrator.status().current_version == files[-1].version
+
+
+def test_edited_applied_migration_is_refused(empty_store: GraphStore, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(asset_dir("migrations"), folder)
+    Migrator(empty_store, folder).migrate()
+    first = sorted(folder.glob("V0001__*.cypher"))[0]
+    first.write_text(first.read_text() + "\n// edited\n")
+    with pytest.raises(MigrationError) as e:
+        Migrator(empty_store, folder).status()
+    assert "was edited after it was applied" in str(e.value)
+    # and restoring the file makes it acceptable again
+    shutil.copy(asset_dir("migrations") / first.name, first)
+    assert Migrator(empty_store, folder).status().pending == []
+
+
+def test_misnamed_migration_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "V1_bad.cypher").write_text("RETURN 1")
+    with pytest.raises(MigrationError, match="V0001__Description"):
+        migration_files(tmp_path)
+
+
+def test_schema_enforces_unique_keys(graph: GraphStore) -> None:
+    from kgsynth.errors import QueryError
+
+    graph.write("write_topics", rows=[{"key": "algebra", "name": "Algebra"}])
+    with pytest.raises(QueryError):
+        graph.write("test_support/create_duplicate_topic", key="algebra")
