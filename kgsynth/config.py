@@ -103,14 +103,19 @@ class ExtractConfig:
 class DedupConfig:
     """Near-duplicate concept merging with embeddings and FAISS."""
 
-    threshold: float = 0.9
-    batch_size: int = 256
+    threshold: float = 0.9  # cosine similarity at or above which two names are duplicates
+    batch_size: int = 256  # names per encoder batch
     model: str = "all-MiniLM-L6-v2"  # the packaged model; or a sentence-transformers path
+    device: str = "auto"  # auto (cuda when available) | cpu | cuda; for the encoder
+    merge_batch_size: int = 200  # merges written per graph transaction
 
     def validate(self) -> None:
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"dedup.threshold must be in (0, 1], got {self.threshold}")
+        if self.device not in {"auto", "cpu", "cuda"}:
+            raise ConfigError(f"dedup.device must be auto, cpu or cuda, got {self.device!r}")
         _positive("dedup.batch_size", self.batch_size)
+        _positive("dedup.merge_batch_size", self.merge_batch_size)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +135,11 @@ class SampleConfig:
     coverage_bias: float = 0.0  # 0 = the paper; >0 favours concepts used least by earlier runs
     batch_size: int = 2000
     max_sets: int | None = None
+    # A walk never steps onto a node it already visited (same label) unless this is set.
+    allow_revisits: bool = False
+    # At a node with no (unvisited) neighbour: "end_phase" ends the current phase early and goes
+    # on with the next phase from that node; "end_walk" ends the whole walk. Both are recorded.
+    dead_end: str = "end_phase"
 
     def validate(self) -> None:
         _positive("sample.epochs", self.epochs)
@@ -143,6 +153,12 @@ class SampleConfig:
             raise ConfigError(f"sample.coverage_bias must be >= 0, got {self.coverage_bias}")
         _positive("sample.references", self.references)
         _positive("sample.batch_size", self.batch_size)
+        if self.max_sets is not None:
+            _positive("sample.max_sets", self.max_sets)
+        if self.dead_end not in {"end_phase", "end_walk"}:
+            raise ConfigError(
+                f"sample.dead_end must be 'end_phase' or 'end_walk', got {self.dead_end!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
