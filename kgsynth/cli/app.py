@@ -42,7 +42,7 @@ def main_options(
         settings = load_settings(config)
         settings = settings.with_section("", home=home, runs_dir=runs_dir)
     except KgsynthError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False)
+        err_console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(e.exit_code) from None
     configure_logging("INFO" if verbose else settings.log_level)
     ctx.obj = settings

@@ -53,9 +53,12 @@ def ingest(
     are counted and written with a reason to runs/<run id>/rejects/.
     """
 
+    from kgsynth.stages.read import input_files
+
     settings = _llm_overrides(
         settings_of(ctx), backend=backend, model=model, device=device, batch_size=batch_size
     )
+    input_files(paths)  # a missing or unsupported input fails before anything starts
     with open_graph(settings) as store:
         do_ingest(store, settings, paths, dedup)
 

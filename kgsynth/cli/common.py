@@ -23,8 +23,8 @@ from rich.progress import (
 from kgsynth.config import Settings, mask
 from kgsynth.errors import KgsynthError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +48,9 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except KgsynthError as e:
-            err_console.print(f"[red]error:[/red] {mask(str(e), secrets)}", highlight=False)
+            err_console.print(
+                f"[red]error:[/red] {mask(str(e), secrets)}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted: finished batches and shards are kept; re-run to resume")

@@ -69,7 +69,7 @@ def _read_jsonl(path: Path) -> Iterator[Document | Reject]:
             if not raw.strip():
                 continue
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as e:
                 yield Reject("ingest", source, f"not valid UTF-8 ({e.reason} at byte {e.start})",
                              raw[:500].decode("utf-8", "replace"))  # fmt: skip
