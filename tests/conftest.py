@@ -40,6 +40,16 @@ def pytest_configure(config: pytest.Config) -> None:
     store_module.query = recording_query  # type: ignore[assignment]
 
 
+GRAPH_FIXTURES = {"graph", "settings", "graph_connection", "_session_store"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use the real graph server get the ``graph`` marker (``pytest -m graph``)."""
+    for item in items:
+        if GRAPH_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.graph)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Guard: on a full run (no -k/-m, no file selection) every .cypher file must have run."""
     from kgsynth.graph.catalog import catalog
