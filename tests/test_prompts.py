@@ -1,0 +1,119 @@
+"""The prompt loader: declared variables are enforced at load and at render time."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from kgsynth.errors import ConfigError
+from kgsynth.prompts import available_prompts, load_prompt
+from kgsynth.prompts.loader import TEMPLATE_DIR
+
+GOOD = """{# variables: topic, n #}
+{% block system %}You write {{ n }} questions.{% endblock %}
+{% block user %}
+Topic: {{ topic }}
+{% endblock %}
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.jinja2"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_render_gives_system_then_user(tmp_path: Path) -> None:
+    _write(tmp_path, "demo", GOOD)
+    prompt = load_prompt("demo", tmp_path)
+    assert prompt.name == "demo"
+    assert prompt.variables == {"topic", "n"}
+    assert prompt.render(topic="Groups", n=3) == [
+        {"role": "system", "content": "You write 3 questions."},
+        {"role": "user", "content": "Topic: Groups"},
+    ]
+
+
+def test_missing_and_undeclared_values_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "demo", GOOD)
+    prompt = load_prompt("demo", tmp_path)
+    with pytest.raises(ConfigError, match=r"missing \['n'\]"):
+        prompt.render(topic="Groups")
+    with pytest.raises(ConfigError, match=r"unknown \['colour'\]"):
+        prompt.render(topic="Groups", n=1, colour="red")
+
+
+def test_declaration_must_match_the_template(tmp_path: Path) -> None:
+    _write(tmp_path, "undeclared", GOOD.replace("topic, n", "topic"))
+    with pytest.raises(ConfigError, match=r"undeclared: \['n'\]"):
+        load_prompt("undeclared", tmp_path)
+    _write(tmp_path, "unused", GOOD.replace("topic, n", "topic, n, extra"))
+    with pytest.raises(ConfigError, match=r"unused: \['extra'\]"):
+        load_prompt("unused", tmp_path)
+    _write(tmp_path, "noheader", GOOD.split("\n", 1)[1])
+    with pytest.raises(ConfigError, match="first line must declare"):
+        load_prompt("noheader", tmp_path)
+
+
+def test_bad_files_and_names_are_config_errors(tmp_path: Path) -> None:
+    _write(tmp_path, "oneblock", "{# variables: a #}\n{% block user %}{{ a }}{% endblock %}")
+    with pytest.raises(ConfigError, match="blocks"):
+        load_prompt("oneblock", tmp_path)
+    _write(tmp_path, "broken", "{# variables: a #}\n{% block system %}{{ a }\n")
+    with pytest.raises(ConfigError, match="syntax error"):
+        load_prompt("broken", tmp_path)
+    with pytest.raises(ConfigError, match="available: broken, oneblock"):
+        load_prompt("absent", tmp_path)
+    with pytest.raises(ConfigError, match="prompt name"):
+        load_prompt("../secrets", tmp_path)
+
+
+def test_hash_follows_the_file_text(tmp_path: Path) -> None:
+    path = _write(tmp_path, "demo", GOOD)
+    before = load_prompt("demo", tmp_path).sha256
+    assert before == hashlib.sha256(GOOD.encode("utf-8")).hexdigest()
+    path.write_text(GOOD.replace("You write", "Write"), encoding="utf-8")
+    after = load_prompt("demo", tmp_path)
+    assert after.sha256 != before
+    assert after.render(topic="t", n=2)[0]["content"] == "Write 2 questions."
+
+
+def test_every_shipped_template_loads_and_renders() -> None:
+    names = available_prompts()
+    assert {"extract", "level1_question", "level2_question", "level3_question", "answer"} <= set(
+        names
+    )
+    assert len(names) == len(list(TEMPLATE_DIR.glob("*.jinja2")))
+    samples = {
+        "text": "A short article.",
+        "levels": ["College", "Other"],
+        "school_levels": ["college"],
+        "min_topics": 1,
+        "max_topics": 5,
+        "min_concepts": 5,
+        "max_concepts": 20,
+        "concepts": {"Algebra": ["Group", "Ring"], "Geometry": ["Circle"]},
+        "references": ["First reference.", "Second reference."],
+        "num_questions": 3,
+        "max_questions": 5,
+        "question": "What is 2 + 2?",
+    }
+    for name in names:
+        prompt = load_prompt(name)
+        messages = prompt.render(**{v: samples[v] for v in prompt.variables})
+        assert [m["role"] for m in messages] == ["system", "user"]
+        assert all(m["content"] and "{{" not in m["content"] for m in messages)
+        assert len(prompt.sha256) == 64
+
+
+def test_level3_prompt_lists_concepts_by_topic_and_references() -> None:
+    user = load_prompt("level3_question").render(
+        concepts={"Algebra": ["Group", "Ring"], "Geometry": ["Circle"]},
+        references=["REF-ONE", "REF-TWO"],
+        num_questions=2,
+    )[1]["content"]
+    assert "- Algebra: Group; Ring\n- Geometry: Circle" in user
+    assert user.index("REF-ONE") < user.index("REF-TWO")
+    assert "Write 2 new questions" in user
