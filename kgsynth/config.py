@@ -21,6 +21,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from kgsynth.errors import ConfigError
 
 SECRET_FIELDS = {("neo4j", "password"), ("llm", "api_key")}
+BACKENDS = {"transformers", "vllm", "openai", "ray"}
+RAY_INNER_BACKENDS = {"transformers", "vllm"}  # what one Ray replica may hold
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -43,7 +45,7 @@ class Neo4jConfig:
 class LLMConfig:
     """The model that extracts concepts and writes questions and answers."""
 
-    backend: str = "transformers"  # transformers | vllm
+    backend: str = "transformers"  # transformers | vllm | openai | ray
     model: str = "smollm2"  # "smollm2" = the packaged SmolLM2-135M-Instruct, or a path / hub id
     answer_model: str | None = None  # None: same as model
     device: str = "auto"  # auto | cpu | cuda
@@ -60,10 +62,38 @@ class LLMConfig:
     api_key: str | None = None
     # transformers backend on CPU: torch threads (None: the cores this process may use, <= 16)
     threads: int | None = None
+    # openai backend: any OpenAI-compatible server (e.g. `vllm serve`); the key is api_key above
+    base_url: str | None = None  # e.g. http://gpu-host:8000/v1 (the part before /chat/completions)
+    max_concurrency: int = 8  # requests in flight at once
+    timeout_s: float = 120.0  # per HTTP attempt (connect, send, wait for the whole reply)
+    max_retries: int = 5  # extra attempts after a 429, a 5xx, a timeout or a refused connection
+    # Response cache under <home>/cache/ (None: on for openai, whose calls cost, off for local
+    # backends, whose output for a sampled request can depend on its batch-mates).
+    cache: bool | None = None
+    # ray backend (kgsynth.llm.ray_backend): replicas of an inner backend, one per Ray actor
+    ray_replicas: int = 1  # actors, each with its own copy of the model (one vLLM engine)
+    ray_gpus_per_replica: float = 0  # GPUs each actor reserves: tensor_parallel_size, or 0.5...
+    ray_inner_backend: str = "vllm"  # vllm | transformers (what each actor loads)
+    ray_batch_size: int = 256  # most requests sent to one actor in one call
 
     def validate(self) -> None:
-        if self.backend not in {"transformers", "vllm"}:
-            raise ConfigError(f"llm.backend must be 'transformers' or 'vllm', got {self.backend!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"llm.backend must be one of {', '.join(sorted(BACKENDS))}, got {self.backend!r}"
+            )
+        if self.backend == "openai" and not self.base_url:
+            raise ConfigError(
+                "llm.backend 'openai' needs llm.base_url (or KGSYNTH_LLM_BASE_URL), "
+                "e.g. http://localhost:8000/v1"
+            )
+        if self.base_url is not None and not re.match(r"^https?://[^/\s]+", self.base_url):
+            raise ConfigError(
+                f"llm.base_url must start with http:// or https://, got {mask_uri(self.base_url)}"
+            )
+        _positive("llm.max_concurrency", self.max_concurrency)
+        _positive("llm.timeout_s", self.timeout_s)
+        if self.max_retries < 0:
+            raise ConfigError(f"llm.max_retries must be >= 0, got {self.max_retries}")
         if self.device not in {"auto", "cpu", "cuda"}:
             raise ConfigError(f"llm.device must be auto, cpu or cuda, got {self.device!r}")
         _positive("llm.batch_size", self.batch_size)
@@ -74,6 +104,33 @@ class LLMConfig:
             raise ConfigError(f"llm.top_p must be in (0, 1], got {self.top_p}")
         if self.threads is not None:
             _positive("llm.threads", self.threads)
+        self._validate_ray()
+
+    def _validate_ray(self) -> None:
+        _positive("llm.ray_replicas", self.ray_replicas)
+        _positive("llm.ray_batch_size", self.ray_batch_size)
+        gpus = self.ray_gpus_per_replica
+        if gpus < 0 or (gpus > 1 and gpus != int(gpus)):
+            raise ConfigError(
+                f"llm.ray_gpus_per_replica must be 0, a fraction below 1 or a whole number, "
+                f"got {gpus}"
+            )
+        if self.ray_inner_backend not in RAY_INNER_BACKENDS:
+            raise ConfigError(
+                "llm.ray_inner_backend must be one of "
+                f"{', '.join(sorted(RAY_INNER_BACKENDS))}, got {self.ray_inner_backend!r}"
+            )
+        if (
+            self.backend == "ray"
+            and self.ray_inner_backend == "vllm"
+            and self.tensor_parallel_size > 1
+            and gpus != self.tensor_parallel_size
+        ):
+            raise ConfigError(
+                "with llm.backend 'ray', each vLLM engine runs in one actor: set "
+                f"llm.ray_gpus_per_replica to llm.tensor_parallel_size "
+                f"({self.tensor_parallel_size}), got {gpus}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)

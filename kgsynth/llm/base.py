@@ -99,10 +99,21 @@ def load_backend(cfg: LLMConfig, home: Path, model: str | None = None) -> LLMBac
     """Load the backend ``cfg.backend`` with ``model`` (default ``cfg.model``).
 
     ``home`` is kgsynth's data folder; model caches (the converted packaged SmolLM2) live in
-    ``home/models``. Pass ``model=cfg.answer_model`` to load a separate answer model.
+    ``home/models``. Pass ``model=cfg.answer_model`` to load a separate answer model. With
+    ``cfg.cache`` on (by default for ``openai`` only) the backend answers repeated requests
+    from ``home/cache/responses.sqlite`` (see :mod:`kgsynth.llm.cache`).
     """
     cfg.validate()
-    name = model or cfg.model
+    backend = _load(cfg, home, model or cfg.model)
+    use_cache = cfg.cache if cfg.cache is not None else cfg.backend == "openai"
+    if not use_cache:
+        return backend
+    from kgsynth.llm.cache import CachedBackend
+
+    return CachedBackend(backend, home / "cache" / "responses.sqlite", namespace=cfg.backend)
+
+
+def _load(cfg: LLMConfig, home: Path, name: str) -> LLMBackend:
     if cfg.backend == "transformers":
         from kgsynth.llm.transformers_backend import TransformersBackend
 
@@ -111,4 +122,14 @@ def load_backend(cfg: LLMConfig, home: Path, model: str | None = None) -> LLMBac
         from kgsynth.llm.vllm_backend import VLLMBackend
 
         return VLLMBackend(cfg, home, name)
-    raise ConfigError(f"llm.backend must be 'transformers' or 'vllm', got {cfg.backend!r}")
+    if cfg.backend == "openai":
+        from kgsynth.llm.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(cfg, name)
+    if cfg.backend == "ray":
+        from kgsynth.llm.ray_backend import RayBackend
+
+        return RayBackend(cfg, home, name)
+    raise ConfigError(
+        f"llm.backend must be 'transformers', 'vllm', 'openai' or 'ray', got {cfg.backend!r}"
+    )
