@@ -1,0 +1,347 @@
+"""Sample stage: Level-3 concept sets from seeded walks, with reference documents.
+
+Reads the concept graph (topics, key concepts, CO_OCCURS counts, documents' HAS_TOPIC and
+MENTIONS links) and writes, for one run:
+
+- the run folder's ``concept_sets`` table: one parquet shard per batch of walks (schema
+  :data:`CONCEPT_SETS_SCHEMA`, read by the generate stage), with completion markers, so a
+  resumed run skips finished shards;
+- in the graph, after the last walk: ``(:Run {kind: "sample"})-[:SAMPLED]->(:ConceptSet)``,
+  ``INCLUDES {pos}`` links to its topics and key concepts, ``REFERENCES {rank, jaccard}`` links
+  to its reference documents. Storing the sets only after all walks keeps ``coverage_bias``
+  about earlier runs: a run never biases itself with its own sets.
+
+Per walk (see :mod:`kgsynth.stages.walk` for the walk itself), in order:
+
+1. a walk that reached no key concept is set aside (rejects, reason given);
+2. a set whose canonical hash (:func:`kgsynth.keys.set_hash`) this run already kept is a
+   duplicate; with ``skip_used`` a set that another run sampled is skipped too;
+3. the rest get their top ``references`` documents by Jaccard similarity (in Cypher, batched),
+   until ``max_sets`` sets are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kgsynth.config import SampleConfig, Settings
+from kgsynth.errors import InputError
+from kgsynth.keys import set_hash
+from kgsynth.records import Reject
+from kgsynth.runs import RunFolder, utc_now
+from kgsynth.stages.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+
+if TYPE_CHECKING:
+    from kgsynth.graph import GraphStore
+
+log = logging.getLogger(__name__)
+
+TABLE = "concept_sets"
+CAPTION_CHARS = 120
+
+#: The concept_sets table, exactly as the generate stage reads it.
+CONCEPT_SETS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string()),
+        pa.field("set_hash", pa.string()),
+        pa.field("topics", pa.list_(pa.string())),  # display names, walk order
+        pa.field("topic_keys", pa.list_(pa.string())),
+        pa.field("concepts", pa.list_(pa.string())),
+        pa.field("concept_keys", pa.list_(pa.string())),
+        pa.field("walk_path", pa.list_(pa.string())),  # "Topic:key" / "Concept:key", in order
+        pa.field("dead_end", pa.bool_()),
+        pa.field("reference_doc_ids", pa.list_(pa.string())),
+        pa.field("reference_scores", pa.list_(pa.float64())),
+        pa.field("epoch", pa.int32()),
+        pa.field("start_topic", pa.string()),  # key of the topic the walk started from
+        pa.field("seed", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SampleReport:
+    """What one sample run did.
+
+    ``walks`` counts every walk (sets + duplicates_skipped + previously_used_skipped +
+    rejected add up to it); ``sets`` the concept sets written; ``dead_ends`` the walks that met
+    one, kept or not; ``rejected`` the walks set aside for reaching no key concept. Two
+    exceptions to the sum: once ``max_sets`` is reached, the rest of that batch's new sets are
+    counted in ``walks`` only; for shards that an earlier attempt of a resumed run finished,
+    only their walks, sets and the dead ends of those sets are known.
+    """
+
+    walks: int
+    sets: int
+    duplicates_skipped: int
+    previously_used_skipped: int
+    dead_ends: int
+    elapsed_s: float
+    sets_per_s: float
+    path: Path
+    rejected: int = 0
+
+
+@dataclass
+class _Counts:
+    walks: int = 0
+    sets: int = 0
+    duplicates: int = 0
+    previously_used: int = 0
+    dead_ends: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class CandidateSet:
+    """A walk's concept set before references: distinct keys in walk order, plus the walk."""
+
+    walk: Walk
+    hash: str
+    topics: list[Node]
+    concepts: list[Node]
+
+
+def concept_set(walk: Walk) -> CandidateSet:
+    """The walk's set: its topics and key concepts, first visit order, hashed canonically."""
+    topics = list(dict.fromkeys(walk.topics))
+    concepts = list(dict.fromkeys(walk.concepts))
+    digest = set_hash([n.key for n in topics], [n.key for n in concepts])
+    return CandidateSet(walk, digest, topics, concepts)
+
+
+def caption(topics: list[Node], concepts: list[Node], limit: int = CAPTION_CHARS) -> str:
+    """A short readable name: ``"Topic / Topic: concept, concept"``, cut at ``limit``."""
+    text = " / ".join(n.name for n in topics) + ": " + ", ".join(n.name for n in concepts)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def run_sample(
+    store: GraphStore,
+    settings: Settings,
+    run: RunFolder,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SampleReport:
+    """Sample concept sets into ``run`` and the graph; ``on_progress(walks_done, walks_total)``.
+
+    Raises InputError when the graph has no topics. Re-running a resumed ``run`` (same
+    settings) skips the shards it already finished and gives the same sets.
+    """
+    cfg = settings.sample
+    began = time.perf_counter()
+    store.write(
+        "start_run",
+        id=run.run_id,
+        kind="sample",
+        started_at=utc_now(),
+        params=json.dumps(dataclasses.asdict(cfg), sort_keys=True),
+        seed=cfg.seed,
+        model=None,
+    )
+    topics = sorted((Node(r["key"], r["name"]) for r in store.read("walk_topics")), key=_key)
+    if not topics:
+        raise InputError("the graph has no topics to start walks from; run 'kgsynth ingest' first")
+    total = cfg.epochs * len(topics)
+    counts = _Counts()
+    seen: set[str] = set()
+    used_before: set[str] = set()
+    stepper = CypherStepper(store, cfg)
+    shard = 0
+    timings = {"walk_s": 0.0, "references_s": 0.0}
+    for epoch, first, starts, t_steps, c_steps, u in _batches(cfg, topics):
+        if cfg.max_sets is not None and counts.sets >= cfg.max_sets:
+            break
+        if run.shard_done(TABLE, shard):
+            _count_finished_shard(run, shard, len(starts), counts, seen)
+        else:
+            tick = time.perf_counter()
+            walks = run_walks(stepper, cfg, epoch, starts, t_steps, c_steps, u)
+            timings["walk_s"] += time.perf_counter() - tick
+            kept = _select(store, cfg, run, walks, counts, seen, used_before)
+            tick = time.perf_counter()
+            refs = reference_documents(store, kept, cfg.references)
+            timings["references_s"] += time.perf_counter() - tick
+            run.write_shard(TABLE, shard, _table(run.run_id, cfg.seed, kept, refs))
+        shard += 1
+        if on_progress is not None:
+            on_progress(min(epoch * len(topics) + first + len(starts), total), total)
+    tick = time.perf_counter()
+    persisted = persist(store, settings, run)
+    timings["persist_s"] = time.perf_counter() - tick
+    elapsed = time.perf_counter() - began
+    report = SampleReport(
+        walks=counts.walks,
+        sets=counts.sets,
+        duplicates_skipped=counts.duplicates,
+        previously_used_skipped=counts.previously_used,
+        dead_ends=counts.dead_ends,
+        elapsed_s=round(elapsed, 3),
+        sets_per_s=round(counts.sets / elapsed, 2) if elapsed > 0 else 0.0,
+        path=run.path,
+        rejected=counts.rejected,
+    )
+    summary = {k: v for k, v in dataclasses.asdict(report).items() if k != "path"}
+    store.write("finish_run", id=run.run_id, finished_at=utc_now(), counts=json.dumps(summary))
+    run.write_manifest(
+        {
+            "stage": "sample",
+            "params": dataclasses.asdict(cfg),
+            "seed": cfg.seed,
+            "counts": {**summary, "persisted": persisted, "topics": len(topics), "shards": shard},
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+            "graph": store.read("graph_counts")[0],
+        }
+    )
+    log.info("sample %s: %d sets from %d walks", run.run_id, counts.sets, counts.walks)
+    return report
+
+
+def _key(n: Node) -> str:
+    return n.key
+
+
+def _batches(
+    cfg: SampleConfig, topics: list[Node]
+) -> Iterator[tuple[int, int, list[Node], Any, Any, Any]]:
+    """(epoch, first walk index, starts, topic steps, concept steps, uniforms) per batch."""
+    for epoch in range(cfg.epochs):
+        d = epoch_draws(cfg, epoch, len(topics))
+        for first in range(0, len(topics), cfg.batch_size):
+            part = slice(first, first + cfg.batch_size)
+            starts = [topics[i] for i in d.order[part]]
+            yield epoch, first, starts, d.topic_steps[part], d.concept_steps[part], d.u[part]
+
+
+def _select(
+    store: GraphStore,
+    cfg: SampleConfig,
+    run: RunFolder,
+    walks: list[Walk],
+    counts: _Counts,
+    seen: set[str],
+    used_before: set[str],
+) -> list[CandidateSet]:
+    """The batch's new sets, in walk order: rejects, duplicates and used sets counted and left."""
+    candidates: list[CandidateSet] = []
+    for walk in walks:
+        counts.walks += 1
+        counts.dead_ends += walk.dead_end
+        if not walk.concepts:
+            counts.rejected += 1
+            run.reject(
+                Reject(
+                    stage="sample",
+                    source=f"epoch {walk.epoch}, start topic {walk.start.key}",
+                    reason="walk reached no key concept (dead end)",
+                    payload=json.dumps(walk.path, ensure_ascii=False),
+                )
+            )
+            continue
+        candidates.append(concept_set(walk))
+    if cfg.skip_used:
+        fresh = sorted({c.hash for c in candidates} - seen - used_before)
+        if fresh:
+            rows = store.read("used_concept_sets", hashes=fresh, run_id=run.run_id)
+            used_before.update(r["hash"] for r in rows)
+    kept: list[CandidateSet] = []
+    for c in candidates:
+        if c.hash in seen:
+            counts.duplicates += 1
+        elif c.hash in used_before:
+            counts.previously_used += 1
+        elif cfg.max_sets is None or counts.sets < cfg.max_sets:
+            seen.add(c.hash)
+            kept.append(c)
+            counts.sets += 1
+    return kept
+
+
+def reference_documents(
+    store: GraphStore, sets: list[CandidateSet], top_k: int
+) -> dict[str, list[tuple[str, float]]]:
+    """Per set hash, its top ``top_k`` documents as (id, jaccard), best first (one query)."""
+    if not sets:
+        return {}
+    rows = store.read(
+        "reference_documents",
+        sets=[
+            {"hash": c.hash, "topics": [n.key for n in c.topics],
+             "concepts": [n.key for n in c.concepts]}
+            for c in sets
+        ],
+        top_k=top_k,
+    )  # fmt: skip
+    return {r["hash"]: list(zip(r["ids"], r["scores"], strict=True)) for r in rows}
+
+
+def _table(
+    run_id: str, seed: int, sets: list[CandidateSet], refs: dict[str, list[tuple[str, float]]]
+) -> pa.Table:
+    rows = [
+        {
+            "run_id": run_id,
+            "set_hash": c.hash,
+            "topics": [n.name for n in c.topics],
+            "topic_keys": [n.key for n in c.topics],
+            "concepts": [n.name for n in c.concepts],
+            "concept_keys": [n.key for n in c.concepts],
+            "walk_path": c.walk.path,
+            "dead_end": c.walk.dead_end,
+            "reference_doc_ids": [d for d, _ in refs.get(c.hash, [])],
+            "reference_scores": [s for _, s in refs.get(c.hash, [])],
+            "epoch": c.walk.epoch,
+            "start_topic": c.walk.start.key,
+            "seed": seed,
+        }
+        for c in sets
+    ]
+    return pa.Table.from_pylist(rows, schema=CONCEPT_SETS_SCHEMA)
+
+
+def _count_finished_shard(
+    run: RunFolder, shard: int, walks: int, counts: _Counts, seen: set[str]
+) -> None:
+    """Account for a shard a previous attempt of this run finished (resume)."""
+    table = pq.read_table(run.shard_path(TABLE, shard), columns=["set_hash", "dead_end"])
+    hashes = table.column("set_hash").to_pylist()
+    counts.walks += walks
+    counts.sets += len(hashes)
+    counts.dead_ends += sum(table.column("dead_end").to_pylist())
+    seen.update(hashes)
+
+
+def persist(store: GraphStore, settings: Settings, run: RunFolder) -> int:
+    """Write the run's concept sets into the graph (batched, idempotent); returns the count."""
+    table = run.read_table(TABLE)
+    rows = []
+    for r in table.to_pylist():
+        topics = [Node(k, n) for k, n in zip(r["topic_keys"], r["topics"], strict=True)]
+        concepts = [Node(k, n) for k, n in zip(r["concept_keys"], r["concepts"], strict=True)]
+        nt = len(topics)
+        rows.append(
+            {
+                "hash": r["set_hash"],
+                "name": caption(topics, concepts),
+                "size": nt + len(concepts),
+                "topics": [{"key": n.key, "pos": i} for i, n in enumerate(topics)],
+                "concepts": [{"key": n.key, "pos": nt + i} for i, n in enumerate(concepts)],
+                "refs": [
+                    {"id": d, "rank": i + 1, "jaccard": s}
+                    for i, (d, s) in enumerate(
+                        zip(r["reference_doc_ids"], r["reference_scores"], strict=True)
+                    )
+                ],
+            }
+        )
+    batch = max(1, settings.neo4j.batch_size // 4)
+    return sum(store.write_batches("write_concept_sets", rows, batch, run_id=run.run_id))
