@@ -1,9 +1,11 @@
 """Run folders: ``runs/<run id>/`` with a manifest, rejects and parquet shards with markers.
 
 Every ``ingest``, ``sample`` and ``generate`` invocation gets one. Shards are written to a
-temporary name, renamed into place, and then marked done (``<shard>.done`` holds its row
-count); a re-run with ``--resume RUN_ID`` skips every shard that has its marker, so a crash
-or Ctrl-C loses at most the shard in progress and never duplicates rows.
+temporary name, renamed into place, and then marked done (``_part-NNNNN.done`` beside it holds
+its row count; the leading underscore keeps pyarrow and pandas from reading the markers, so a
+table folder loads directly with ``pd.read_parquet(folder)``); a re-run with
+``--resume RUN_ID`` skips every shard that has its marker, so a crash or Ctrl-C loses at most
+the shard in progress and never duplicates rows.
 """
 
 from __future__ import annotations
@@ -64,8 +66,12 @@ class RunFolder:
         folder.mkdir(exist_ok=True)
         return folder / f"part-{index:05d}.parquet"
 
+    def marker_path(self, table: str, index: int) -> Path:
+        """The completion marker of shard ``index`` (JSON with its row count)."""
+        return self.path / table / f"_part-{index:05d}.done"
+
     def shard_done(self, table: str, index: int) -> bool:
-        return self.shard_path(table, index).with_suffix(".done").exists()
+        return self.marker_path(table, index).exists()
 
     def write_shard(self, table: str, index: int, data: Any) -> Path:
         """Write a pyarrow Table as shard ``index`` of ``table`` and mark it done."""
@@ -75,7 +81,7 @@ class RunFolder:
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         pq.write_table(data, tmp)
         os.replace(tmp, path)
-        atomic_write_text(path.with_suffix(".done"), json.dumps({"rows": data.num_rows}))
+        atomic_write_text(self.marker_path(table, index), json.dumps({"rows": data.num_rows}))
         return path
 
     def read_table(self, table: str) -> Any:
@@ -84,7 +90,9 @@ class RunFolder:
         import pyarrow.parquet as pq
 
         folder = self.path / table
-        parts = sorted(p for p in folder.glob("part-*.parquet") if p.with_suffix(".done").exists())
+        parts = sorted(
+            p for p in folder.glob("part-*.parquet") if (folder / f"_{p.stem}.done").exists()
+        )
         if not parts:
             raise InputError(f"{folder}: no finished shards")
         return pa.concat_tables([pq.read_table(p) for p in parts])

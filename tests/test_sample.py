@@ -271,7 +271,7 @@ def test_resume_skips_finished_shards(graph: GraphStore, settings: Settings) -> 
     # Lose the last shards (as if interrupted), then resume the same run id.
     shards = sorted((run.path / "concept_sets").glob("part-*.parquet"))
     for p in shards[-4:]:
-        p.with_suffix(".done").unlink()
+        (p.parent / f"_{p.stem}.done").unlink()
         p.unlink()
     resumed = run_sample(graph, s, RunFolder(s.runs_dir, "sample", run.run_id))
     assert resumed.sets == report.sets and resumed.walks == report.walks

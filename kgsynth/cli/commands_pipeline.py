@@ -190,7 +190,10 @@ def do_sample(store: Any, settings: Settings) -> Any:
     run = RunFolder(settings.runs_dir, "sample")
     with progress_bar("sample walks", None) as advance:
         report = run_sample(
-            store, settings, run, on_progress=lambda n, total: advance(n, total=total)
+            store,
+            settings,
+            run,
+            on_progress=lambda done, total: advance(total=total, completed=done),
         )
     console.print(
         f"sample: {report.sets} concept sets from {report.walks} walks "

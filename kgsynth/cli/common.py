@@ -61,7 +61,11 @@ def handle_errors(fn: F) -> F:
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A rich progress bar (count, rate, ETA) on stderr; yields ``advance(n, total=None)``."""
+    """A rich progress bar (count, rate, ETA) on stderr.
+
+    Yields ``advance(n, total=None, completed=None)``: add ``n`` done, or set the number done
+    to ``completed`` for stages that report running totals.
+    """
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -75,10 +79,13 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
     with Progress(*columns, console=err_console, transient=False) as progress:
         task = progress.add_task(description, total=total, rate="")
 
-        def advance(n: int = 1, total: int | None = None) -> None:
+        def advance(n: int = 1, total: int | None = None, completed: int | None = None) -> None:
             if total is not None:
                 progress.update(task, total=total)
-            progress.advance(task, n)
+            if completed is None:
+                progress.advance(task, n)
+            else:
+                progress.update(task, completed=completed)
             t = progress.tasks[task]
             if t.elapsed:
                 progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")

@@ -3,15 +3,15 @@
 Reads the graph (documents, their topics and concepts) and, for Level-3, the sample run's
 ``concept_sets`` table; writes into the generate run folder:
 
-- ``questions/part-NNNNN.parquet`` (+ ``.done``): the parsed questions of shard N;
-- ``qa/part-NNNNN.parquet`` (+ ``.done``): the same rows joined with their answers: the final
-  table (schema and column meanings in :mod:`kgsynth.stages.qa_table`);
+- ``questions/part-NNNNN.parquet`` (+ ``_part-NNNNN.done``): the parsed questions of shard N;
+- ``qa/part-NNNNN.parquet`` (+ ``_part-NNNNN.done``): the same rows joined with their answers:
+  the final table (schema and column meanings in :mod:`kgsynth.stages.qa_table`);
 - ``rejects/generate.jsonl``, ``rejects/answer.jsonl``: replies that gave no question (empty,
   cut off, unparseable) and empty answers, each with its reason and the raw text;
 - ``generate_plan.json`` (:mod:`kgsynth.stages.plan`) and ``manifest.json``.
 
 All question shards are written first, then all answer shards, so each backend sees large
-batches (one ``generate`` call per shard and stage). A shard whose ``.done`` marker exists is
+batches (one ``generate`` call per shard and stage). A shard whose completion marker exists is
 skipped on re-run. Request seeds come from the run seed and the input, never from how far an
 earlier invocation got, so a run interrupted and resumed in the same folder ends with exactly
 the rows of an uninterrupted one, without duplicates.
@@ -278,7 +278,7 @@ def _table_rows(run: RunFolder, table: str, plan: Plan) -> int:
     """Rows in the finished shards of ``table`` (read from their completion markers)."""
     total = 0
     for shard in plan.shards:
-        marker = run.shard_path(table, shard.index).with_suffix(".done")
+        marker = run.marker_path(table, shard.index)
         if marker.is_file():
             total += int(json.loads(marker.read_text(encoding="utf-8"))["rows"])
     return total
