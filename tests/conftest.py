@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(message, red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def model_home() -> Path:
+    """A kgsynth home shared across test runs that holds the converted packaged SmolLM2
+    (``<home>/models``), so only the first run pays the GGUF conversion."""
+    default = Path(tempfile.gettempdir()) / "kgsynth-test-models"
+    return Path(os.environ.get("KGSYNTH_TEST_MODEL_HOME", default))
 
 
 @pytest.fixture(scope="session")

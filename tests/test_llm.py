@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -61,12 +59,6 @@ def tiny_backend(tmp_path_factory: pytest.TempPathFactory) -> LLMBackend:
     folder = build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
     cfg = LLMConfig(batch_size=2, threads=1, device="cpu")
     return load_backend(cfg, tmp_path_factory.mktemp("home"), str(folder))
-
-
-@pytest.fixture(scope="session")
-def model_home() -> Path:
-    default = Path(tempfile.gettempdir()) / "kgsynth-test-models"
-    return Path(os.environ.get("KGSYNTH_TEST_MODEL_HOME", default))
 
 
 def test_batched_generate_keeps_request_order(tiny_backend: LLMBackend) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from kgsynth.errors import ModelError
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Reject
+from kgsynth.runs import utc_now
 from kgsynth.stages.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
 from kgsynth.stages.estimate import GenerateEstimate, StageEstimate, estimate
 from kgsynth.stages.levels import TEMPLATES, WorkItem, build_items, question_requests
@@ -121,6 +122,15 @@ def run_generate(
     models = {"question": backend.model_name, "answer": answer_backend.model_name}
     body = plan_body(plan, settings, models, prompts)
     check_plan(run, body)
+    store.write(
+        "start_run",
+        id=run.run_id,
+        kind="generate",
+        started_at=utc_now(),
+        params=json.dumps(body, sort_keys=True, default=str),
+        seed=settings.llm.seed,
+        model=backend.model_name,
+    )
     sampling = AnswerSampling.from_settings(settings)
     rejected_before = sum(run.rejected.values())
     steps = [(QUESTIONS_TABLE, s) for s in plan.shards] + [(QA_TABLE, s) for s in plan.shards]
@@ -157,6 +167,12 @@ def run_generate(
         "manifest": run.path / "manifest.json",
     }
     last = {k: v for k, v in asdict(report).items() if k not in {"paths", "totals"}}
+    store.write(
+        "finish_run",
+        id=run.run_id,
+        finished_at=utc_now(),
+        counts=json.dumps({**report.totals, "rejected": report.rejected}),
+    )
     run.write_manifest(
         {
             "stage": "generate",

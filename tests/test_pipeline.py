@@ -1,0 +1,89 @@
+"""The whole chain through the CLI with the real packaged models, on a few bundled documents:
+ingest (SmolLM2 extraction + given concepts) → dedup (MiniLM + FAISS) → sample → generate.
+Then every provenance column must point at real things in the graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from kgsynth.assets import asset_dir
+from kgsynth.cli.app import app
+from kgsynth.config import Settings
+from kgsynth.graph import GraphStore
+from tests.conftest import graph_env
+
+runner = CliRunner()
+
+
+@pytest.mark.model
+def test_chain_on_bundled_documents(
+    settings: Settings, graph: GraphStore, model_home: Path, tmp_path: Path
+) -> None:
+    examples = asset_dir("examples")
+    corpus = tmp_path / "docs.jsonl"
+    lines = (examples / "math_corpus.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings.home.mkdir(parents=True)
+    (model_home / "models").mkdir(parents=True, exist_ok=True)
+    (settings.home / "models").symlink_to(model_home / "models")
+    env = {
+        **graph_env(settings),
+        "KGSYNTH_LLM_THREADS": "1",
+        "KGSYNTH_LLM_BATCH_SIZE": "8",
+        "KGSYNTH_EXTRACT_MAX_TOPICS": "2",
+        "KGSYNTH_EXTRACT_MAX_CONCEPTS": "6",
+        "KGSYNTH_EXTRACT_MAX_NEW_TOKENS": "220",
+        "KGSYNTH_GENERATE_QUESTION_MAX_NEW_TOKENS": "160",
+        "KGSYNTH_GENERATE_ANSWER_MAX_NEW_TOKENS": "48",
+        "KGSYNTH_GENERATE_REFERENCE_CHARS": "300",
+    }
+
+    ingest = runner.invoke(app, ["ingest", str(corpus), str(examples / "annotated.jsonl")], env=env)
+    assert ingest.exit_code == 0, ingest.output
+    counts = graph.read("graph_counts")[0]
+    assert counts["documents"] + _rejected(settings, "ingest") == 9
+    assert counts["documents"] >= 6 and counts["topics"] >= 3 and counts["concepts"] >= 20
+    # the near-duplicate spellings in annotated.jsonl were merged by the packaged MiniLM
+    merges = runner.invoke(app, ["dedup", "--list"], env=env)
+    assert merges.exit_code == 0 and counts["merged_concepts"] >= 1, merges.output
+    assert "->" in merges.output
+
+    sample = runner.invoke(app, ["sample", "--epochs", "1", "--max-sets", "2", "--seed", "3"],
+                           env=env)  # fmt: skip
+    assert sample.exit_code == 0, sample.output
+
+    gen = runner.invoke(
+        app, ["generate", "--level", "3", "--questions-per-set", "1", "--max-sets", "2"], env=env
+    )
+    assert gen.exit_code == 0, gen.output
+    run = next(p for p in settings.runs_dir.iterdir() if p.name.startswith("generate-"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    qa = pq.read_table(run / "qa").to_pylist()
+    assert len(qa) + manifest["last_invocation"]["rejected"] >= 1
+    usage = graph.read("explore/run_usage", run_id=run.name)
+    assert usage and usage[0]["kind"] == "generate" and usage[0]["seed"] == 0
+    docs = {r["id"] for r in graph.read("list_document_ids")}
+    sets = pq.read_table(
+        next(p for p in settings.runs_dir.iterdir() if p.name.startswith("sample-"))
+        / "concept_sets"
+    ).to_pylist()
+    set_hashes = {s["set_hash"] for s in sets}
+    for row in qa:
+        assert row["level"] == 3 and row["question"] and row["answer"] is not None
+        assert row["set_hash"] in set_hashes
+        assert set(row["reference_doc_ids"]) <= docs and row["reference_doc_ids"]
+        assert row["question_model"] and row["question_prompt_sha256"]
+        sources = graph.read("explore/question_sources", set_hash=row["set_hash"])
+        assert {r["document_id"] for r in sources} == set(row["reference_doc_ids"])
+
+
+def _rejected(settings: Settings, kind: str) -> int:
+    run = next(p for p in settings.runs_dir.iterdir() if p.name.startswith(f"{kind}-"))
+    path = run / "rejects" / f"{kind}.jsonl"
+    extract = run / "rejects" / "extract.jsonl"
+    return sum(len(p.read_text().splitlines()) for p in (path, extract) if p.exists())
