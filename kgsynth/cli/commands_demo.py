@@ -27,14 +27,18 @@ def demo(
     """Run ingest → dedup → sample → generate on the bundled math corpus (examples/).
 
     Sized for a laptop CPU with the packaged SmolLM2-135M: extraction asks for at most
-    3 topics × 8 key concepts per document, and generation uses a few concept sets. The
+    3 topics × 8 key concepts per document (256 new tokens), and generation uses a few
+    concept sets (320 tokens per question call, 256 per answer). The
     graph stays under --home, so `kgsynth stats` and `kgsynth db start` can explore it after.
     """
     settings = (
         settings_of(ctx)
-        .with_section("extract", max_topics=3, max_concepts=8)
+        .with_section("extract", max_topics=3, max_concepts=8, max_new_tokens=256)
         .with_section("sample", max_sets=max_sets)
-        .with_section("generate", questions_per_set=questions_per_set, max_sets=max_sets)
+        .with_section(
+            "generate", questions_per_set=questions_per_set, max_sets=max_sets,
+            question_max_new_tokens=320, answer_max_new_tokens=256,
+        )  # fmt: skip
     )
     examples = asset_dir("examples")
     paths = [examples / name for name in DEMO_INPUTS]
