@@ -81,6 +81,17 @@ def test_chain_on_bundled_documents(
         sources = graph.read("explore/question_sources", set_hash=row["set_hash"])
         assert {r["document_id"] for r in sources} == set(row["reference_doc_ids"])
 
+    chat = tmp_path / "chat.jsonl"
+    out = runner.invoke(
+        app, ["export", str(chat), "--format", "chat", "--include-truncated"], env=env
+    )
+    assert out.exit_code == 0, out.output
+    records = [json.loads(line) for line in chat.read_text().splitlines()]
+    assert len(records) == len(qa)
+    for rec, row in zip(records, qa, strict=True):
+        assert [m["role"] for m in rec["messages"]] == ["user", "assistant"]
+        assert rec["messages"][0]["content"] == row["question"]
+
 
 def _rejected(settings: Settings, kind: str) -> int:
     run = next(p for p in settings.runs_dir.iterdir() if p.name.startswith(f"{kind}-"))

@@ -36,8 +36,11 @@ def demo(
         .with_section("extract", max_topics=3, max_concepts=8, max_new_tokens=256)
         .with_section("sample", max_sets=max_sets)
         .with_section(
-            "generate", questions_per_set=questions_per_set, max_sets=max_sets,
-            question_max_new_tokens=320, answer_max_new_tokens=256,
+            "generate",
+            questions_per_set=questions_per_set,
+            max_sets=max_sets,
+            question_max_new_tokens=320,
+            answer_max_new_tokens=256,
         )  # fmt: skip
     )
     examples = asset_dir("examples")
