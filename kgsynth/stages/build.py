@@ -63,8 +63,11 @@ def document_sets(
 
 def batch_rows(pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]) -> BatchRows:
     """All rows for one batch, with co-occurrence counts aggregated over the batch."""
-    docs, topic_rows, concept_rows = [], {}, {}
-    doc_topics, mention_rows = [], []
+    docs: list[dict[str, Any]] = []
+    topic_rows: dict[str, dict[str, str]] = {}
+    concept_rows: dict[str, dict[str, str]] = {}
+    doc_topics: list[dict[str, str]] = []
+    mention_rows: list[dict[str, str]] = []
     has_concept: Counter[tuple[str, str]] = Counter()
     tt: Counter[tuple[str, str]] = Counter()
     tc: Counter[tuple[str, str]] = Counter()
