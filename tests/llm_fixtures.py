@@ -102,3 +102,20 @@ def schema_errors(value: object, schema: dict, path: str = "$") -> list[str]:
         if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", 10**9):
             errors.append(f"{path}: length {len(value)} out of bounds")
     return errors
+
+
+# A small schema with an enum and a bounded array: even a random model must comply.
+COLOURS = {
+    "type": "object",
+    "properties": {
+        "colour": {"type": "string", "enum": ["red", "green", "blue"]},
+        "sizes": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["s", "m", "l"]},
+            "minItems": 1,
+            "maxItems": 3,
+        },
+    },
+    "required": ["colour", "sizes"],
+    "additionalProperties": False,
+}

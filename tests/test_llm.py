@@ -19,22 +19,8 @@ from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend, packaged
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.extract import LEVELS, extract
-from tests.llm_fixtures import build_tiny_llama, schema_errors
+from tests.llm_fixtures import COLOURS, build_tiny_llama, schema_errors
 
-COLOURS = {
-    "type": "object",
-    "properties": {
-        "colour": {"type": "string", "enum": ["red", "green", "blue"]},
-        "sizes": {
-            "type": "array",
-            "items": {"type": "string", "enum": ["s", "m", "l"]},
-            "minItems": 1,
-            "maxItems": 3,
-        },
-    },
-    "required": ["colour", "sizes"],
-    "additionalProperties": False,
-}
 SHAPES = {
     "type": "object",
     "properties": {"shape": {"type": "string", "enum": ["circle", "square"]}},

@@ -24,22 +24,9 @@ import pytest
 from kgsynth.config import LLMConfig, load_settings
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend
-from tests.llm_fixtures import build_tiny_llama, schema_errors
+from tests.llm_fixtures import COLOURS, build_tiny_llama, schema_errors
 
-PICK = {
-    "type": "object",
-    "properties": {
-        "colour": {"type": "string", "enum": ["red", "green", "blue"]},
-        "sizes": {
-            "type": "array",
-            "items": {"type": "string", "enum": ["s", "m", "l"]},
-            "minItems": 1,
-            "maxItems": 3,
-        },
-    },
-    "required": ["colour", "sizes"],
-    "additionalProperties": False,
-}
+PICK = COLOURS
 # 12 requests over 2 replicas with ray_batch_size 3: four slices, so each actor runs several.
 RAY_CFG = LLMConfig(
     backend="ray",
