@@ -27,10 +27,6 @@ def register(app: typer.Typer) -> None:
     app.command()(handle_errors(export))
 
 
-def _llm_overrides(settings: Settings, **values: Any) -> Settings:
-    return settings.with_section("llm", **values)
-
-
 def ingest(
     ctx: typer.Context,
     paths: Annotated[
@@ -56,8 +52,8 @@ def ingest(
 
     from kgsynth.stages.read import input_files
 
-    settings = _llm_overrides(
-        settings_of(ctx), backend=backend, model=model, device=device, batch_size=batch_size
+    settings = settings_of(ctx).with_section(
+        "llm", backend=backend, model=model, device=device, batch_size=batch_size
     )
     input_files(paths)  # a missing or unsupported input fails before anything starts
     with open_graph(settings) as store:

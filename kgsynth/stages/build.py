@@ -30,7 +30,6 @@ class BatchRows:
 
     steps: list[tuple[str, dict[str, Any]]]
     documents: int
-    new_concept_keys: list[str]
 
 
 def document_sets(
@@ -111,7 +110,7 @@ def batch_rows(pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, 
         ("add_topic_concept_cooccurrence", {"rows": counted(tc)}),
         ("add_concept_cooccurrence", {"rows": counted(cc)}),
     ]  # fmt: skip
-    return BatchRows(steps, len(docs), sorted(concept_rows))
+    return BatchRows(steps, len(docs))
 
 
 def write_batch(store: GraphStore, pairs: Sequence[tuple[Document, Extraction]]) -> BatchRows:
