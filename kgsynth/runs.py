@@ -24,8 +24,9 @@ from kgsynth.records import Reject
 
 
 def new_run_id(kind: str) -> str:
-    """``<kind>-YYYYmmdd-HHMMSS-<6 hex>``: sortable by time, unique across machines."""
-    return f"{kind}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    """``<kind>-YYYYmmdd-HHMMSSffffff-<6 hex>``: sortable by start time (to the microsecond, so
+    runs started in the same second still sort in order), unique across machines."""
+    return f"{kind}-{datetime.now(UTC):%Y%m%d-%H%M%S%f}-{secrets.token_hex(3)}"
 
 
 def utc_now() -> str:

@@ -47,5 +47,7 @@ def test_find_run_newest_and_by_id(tmp_path: Path) -> None:
     (tmp_path / "sample-20260102-000000-bbbbbb").mkdir()
     assert find_run(tmp_path, "sample", None).run_id == "sample-20260102-000000-bbbbbb"
     assert find_run(tmp_path, "sample", "sample-20260101-000000-aaaaaa").resumed
+    ids = [RunFolder(tmp_path / "x", "ingest").run_id for _ in range(20)]
+    assert ids == sorted(ids) and len(set(ids)) == 20  # same-second runs still sort in order
     with pytest.raises(InputError, match="no such run folder"):
         RunFolder(tmp_path, "sample", "sample-nope")
