@@ -77,6 +77,24 @@ def model_home() -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_llama_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Llama built in code (gibberish output, right for plumbing tests)."""
+    from tests.llm_fixtures import build_tiny_llama
+
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_backend(tmp_path_factory: pytest.TempPathFactory, tiny_llama_folder: Path):  # type: ignore[no-untyped-def]
+    """The transformers backend on the tiny Llama, batch size 2, one thread."""
+    from kgsynth.config import LLMConfig
+    from kgsynth.llm import load_backend
+
+    cfg = LLMConfig(batch_size=2, threads=1, device="cpu")
+    return load_backend(cfg, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
+
+
+@pytest.fixture(scope="session")
 def graph_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
     """A running graph server for the whole session (local ArcadeDB unless a Neo4j is given)."""
     uri = os.environ.get("KGSYNTH_TEST_NEO4J_URI")

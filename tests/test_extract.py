@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import pytest
-
 from kgsynth.config import ExtractConfig, LLMConfig
-from kgsynth.llm import ChatRequest, Completion, LLMBackend, load_backend
+from kgsynth.llm import ChatRequest, Completion, LLMBackend
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Document, Extraction, Reject
 from kgsynth.stages.extract import (
@@ -18,7 +16,7 @@ from kgsynth.stages.extract import (
     parse_extraction,
     parse_tagged_extraction,
 )
-from tests.llm_fixtures import build_tiny_llama, schema_errors
+from tests.llm_fixtures import schema_errors
 
 CFG = ExtractConfig(min_concepts=1, max_concepts=3, max_topics=2)
 LLM = LLMConfig(batch_size=2, seed=5)
@@ -194,13 +192,6 @@ def test_schema_bounds_follow_the_config() -> None:
     good = json.loads(_json(("A", ["a", "b", "c", "d"]), ("B", ["a", "b", "c", "d"])))
     assert schema_errors(good, schema) == []
     assert schema_errors(json.loads(_json(("A", ["a"]))), schema) != []
-
-
-@pytest.fixture(scope="module")
-def tiny_backend(tmp_path_factory: pytest.TempPathFactory) -> LLMBackend:
-    folder = build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
-    cfg = LLMConfig(batch_size=2, threads=1, device="cpu")
-    return load_backend(cfg, tmp_path_factory.mktemp("home"), str(folder))
 
 
 def test_stage_on_a_real_model(tiny_backend: LLMBackend) -> None:

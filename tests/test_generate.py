@@ -25,7 +25,7 @@ from kgsynth.stages.levels import OTHER_TOPIC, group_set_concepts
 from kgsynth.stages.qa_table import QA_SCHEMA, QUESTION_SCHEMA, question_id
 from kgsynth.stages.questions import parse_questions, question_schema
 from kgsynth.stages.sample import CONCEPT_SETS_SCHEMA
-from tests.llm_fixtures import build_tiny_llama, schema_errors
+from tests.llm_fixtures import schema_errors
 
 # -- a scripted backend -----------------------------------------------------------------------
 Reply = str | tuple[str, str]  # text, or (text, finish_reason)
@@ -484,10 +484,9 @@ def test_estimate_counts_calls_and_tokens(graph: GraphStore, settings: Settings)
 
 # -- the real transformers backend on a tiny random Llama -------------------------------------
 @pytest.fixture(scope="module")
-def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> LLMBackend:
-    folder = build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory, tiny_llama_folder: Path) -> LLMBackend:
     cfg = LLMConfig(batch_size=4, threads=1, device="cpu")
-    return load_backend(cfg, tmp_path_factory.mktemp("home"), str(folder))
+    return load_backend(cfg, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
 
 
 def test_tiny_llama_plumbing(graph: GraphStore, settings: Settings, tiny_llama: LLMBackend) -> None:

@@ -19,7 +19,7 @@ from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend, packaged
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.extract import LEVELS, extract
-from tests.llm_fixtures import COLOURS, build_tiny_llama, schema_errors
+from tests.llm_fixtures import COLOURS, schema_errors
 
 SHAPES = {
     "type": "object",
@@ -38,13 +38,6 @@ MATH_TEXT = (
 
 def _ask(text: str, **kw: object) -> ChatRequest:
     return ChatRequest(messages=({"role": "user", "content": text},), **kw)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="session")
-def tiny_backend(tmp_path_factory: pytest.TempPathFactory) -> LLMBackend:
-    folder = build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
-    cfg = LLMConfig(batch_size=2, threads=1, device="cpu")
-    return load_backend(cfg, tmp_path_factory.mktemp("home"), str(folder))
 
 
 def test_batched_generate_keeps_request_order(tiny_backend: LLMBackend) -> None:

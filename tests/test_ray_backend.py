@@ -24,7 +24,7 @@ import pytest
 from kgsynth.config import LLMConfig, load_settings
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend
-from tests.llm_fixtures import COLOURS, build_tiny_llama, schema_errors
+from tests.llm_fixtures import COLOURS, schema_errors
 
 PICK = COLOURS
 # 12 requests over 2 replicas with ray_batch_size 3: four slices, so each actor runs several.
@@ -58,19 +58,14 @@ def _requests() -> list[ChatRequest]:
 
 
 @pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
-
-
-@pytest.fixture(scope="module")
-def ray_backend(tiny_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def ray_backend(tiny_llama_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A RayBackend on a local cluster this fixture starts with 3 logical CPUs (the two
     replicas hold one each; one is left for the failed-load test), the same on any machine."""
     import ray
 
     ray.init(num_cpus=3, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
     try:
-        backend = load_backend(RAY_CFG, tmp_path_factory.mktemp("home"), str(tiny_folder))
+        backend = load_backend(RAY_CFG, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
         yield backend
         backend.close()
         assert ray.is_initialized()  # it joined this cluster, so it must not end it
@@ -150,7 +145,7 @@ def test_a_replica_that_cannot_load_raises_and_leaves_ray_as_it_was(tmp_path: Pa
 @ray_needed
 @pytest.mark.timeout(240)
 def test_ray_results_match_the_plain_backend_in_order(
-    ray_backend: LLMBackend, tiny_folder: Path, tmp_path: Path
+    ray_backend: LLMBackend, tiny_llama_folder: Path, tmp_path: Path
 ) -> None:
     requests = _requests()
     completions = ray_backend.generate(requests)
@@ -162,7 +157,7 @@ def test_ray_results_match_the_plain_backend_in_order(
             assert completion.finish_reason == "stop", completion
             assert schema_errors(json.loads(completion.text), PICK) == []
     plain_cfg = dataclasses.replace(RAY_CFG, backend="transformers")
-    with load_backend(plain_cfg, tmp_path, str(tiny_folder)) as plain:
+    with load_backend(plain_cfg, tmp_path, str(tiny_llama_folder)) as plain:
         expected = plain.generate(requests)
     # Same completions in the same order: order restored across slices and actors.
     assert completions == expected
