@@ -13,6 +13,10 @@ from kgsynth.config import Settings
 from kgsynth.errors import InputError
 from kgsynth.graph import open_graph
 
+Backend = Annotated[
+    str | None, typer.Option(help="LLM backend: transformers | vllm | openai | ray.")
+]
+Device = Annotated[str | None, typer.Option(help="auto | cpu | cuda.")]
 Level = Annotated[
     list[int] | None,
     typer.Option("--level", "-l", help="Question level(s): 1, 2, 3 (repeat for a mix)."),
@@ -35,11 +39,11 @@ def ingest(
     dedup: Annotated[
         bool, typer.Option(help="Merge near-duplicate concepts against the stored index after.")
     ] = True,
-    backend: Annotated[str | None, typer.Option(help="LLM backend: transformers | vllm.")] = None,
+    backend: Backend = None,
     model: Annotated[
         str | None, typer.Option(help="Extraction model ('smollm2' = packaged).")
     ] = None,
-    device: Annotated[str | None, typer.Option(help="auto | cpu | cuda.")] = None,
+    device: Device = None,
     batch_size: Annotated[int | None, typer.Option(help="Prompts per model batch.")] = None,
 ) -> None:
     """Read documents, extract topics and key concepts (LLM), and add them to the graph.
@@ -207,12 +211,12 @@ def generate(
         str | None, typer.Option(help="Sample run id to read concept sets from (newest).")
     ] = None,
     level: Level = None,
-    backend: Annotated[str | None, typer.Option(help="LLM backend: transformers | vllm.")] = None,
+    backend: Backend = None,
     model: Annotated[
         str | None, typer.Option(help="Question model ('smollm2' = packaged).")
     ] = None,
     answer_model: Annotated[str | None, typer.Option(help="Answer model (default: same).")] = None,
-    device: Annotated[str | None, typer.Option(help="auto | cpu | cuda.")] = None,
+    device: Device = None,
     questions_per_set: Annotated[int | None, typer.Option(help="Questions per call (3).")] = None,
     max_sets: Annotated[int | None, typer.Option(help="Use at most this many sets.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
