@@ -45,12 +45,12 @@ from kgsynth.llm.base import ChatRequest, Completion
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.answer import AnswerSampling, answer_requests
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.generate.answer import AnswerSampling, answer_requests
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.generate import question_rows, run_generate
-from kgsynth.stages.levels import TEMPLATES, Source, WorkItem, build_items, question_requests
-from kgsynth.stages.questions import question_schema
-from kgsynth.stages.read import read_documents
+from kgsynth.stages.generate.levels import TEMPLATES, Source, WorkItem, build_items, question_requests
+from kgsynth.stages.generate.questions import question_schema
+from kgsynth.stages.ingest.read import read_documents
 from kgsynth.stages.sample import run_sample
 
 

@@ -24,7 +24,7 @@ from kgsynth.graph import GraphStore, localserver
 from kgsynth.graph.migrator import Migrator
 from kgsynth.graph.store import Connection
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 
 REFERENCE = {
     "docs": "UNWIND $rows AS r MERGE (d:Document {id: r.id}) ON CREATE SET d.text = r.text",

@@ -39,9 +39,9 @@ from kgsynth.graph.migrator import Migrator
 from kgsynth.graph.store import Connection
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.sample import run_sample
-from kgsynth.stages.walk import CsrStepper, CypherStepper, Node, epoch_draws, run_walks
+from kgsynth.stages.sample.walk import CsrStepper, CypherStepper, Node, epoch_draws, run_walks
 
 
 def zipf_weights(n: int, a: float) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kgsynth.graph import GraphStore
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.build import batch_rows, new_documents, write_batch
+from kgsynth.stages.ingest.build import batch_rows, new_documents, write_batch
 
 
 def _doc(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extraction]:

@@ -21,7 +21,7 @@ from kgsynth.embed.index import IDS_FILE, INDEX_FILE, META_FILE, ConceptIndex
 from kgsynth.graph import GraphStore
 from kgsynth.keys import normalize_key
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.dedup import (
     MergeNotFoundError,
     concept_links,

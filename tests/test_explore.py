@@ -6,7 +6,7 @@ import pytest
 
 from kgsynth.graph import GraphStore
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 
 
 def _pair(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extraction]:

@@ -11,7 +11,7 @@ import pytest
 from kgsynth.errors import ConfigError
 from kgsynth.runs import RunFolder
 from kgsynth.stages.export import CHAT_PROVENANCE, export_qa, qa_table
-from kgsynth.stages.qa_table import QA_SCHEMA, QA_TABLE, to_table
+from kgsynth.tables import QA_SCHEMA, QA_TABLE, to_table
 
 
 def _row(i: int, level: int, finish: str = "stop") -> dict[str, object]:

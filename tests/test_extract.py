@@ -9,7 +9,7 @@ from kgsynth.config import ExtractConfig, LLMConfig
 from kgsynth.llm import ChatRequest, Completion, LLMBackend
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Document, Extraction, Reject
-from kgsynth.stages.extract import (
+from kgsynth.stages.ingest.extract import (
     LEVELS,
     extract,
     extraction_schema,

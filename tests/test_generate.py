@@ -19,11 +19,11 @@ from kgsynth.graph import GraphStore
 from kgsynth.llm import ChatRequest, Completion, LLMBackend, load_backend
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.generate import GenerateReport, estimate, run_generate
-from kgsynth.stages.levels import OTHER_TOPIC, group_set_concepts
-from kgsynth.stages.qa_table import QA_SCHEMA, QUESTION_SCHEMA, question_id
-from kgsynth.stages.questions import parse_questions, question_schema
+from kgsynth.stages.generate.levels import OTHER_TOPIC, group_set_concepts
+from kgsynth.tables import QA_SCHEMA, QUESTION_SCHEMA, question_id
+from kgsynth.stages.generate.questions import parse_questions, question_schema
 from kgsynth.stages.sample import CONCEPT_SETS_SCHEMA
 from tests.llm_fixtures import schema_errors
 

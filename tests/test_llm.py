@@ -18,7 +18,7 @@ from kgsynth.config import ExtractConfig, LLMConfig
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend, packaged
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.extract import LEVELS, extract
+from kgsynth.stages.ingest.extract import LEVELS, extract
 from tests.llm_fixtures import COLOURS, schema_errors
 
 SHAPES = {
@@ -109,7 +109,7 @@ def test_missing_model_path_is_a_model_error(tmp_path: Path) -> None:
 
 def test_importing_llm_interface_loads_no_heavy_package() -> None:
     code = (
-        "import sys, kgsynth.llm, kgsynth.prompts, kgsynth.stages.extract; "
+        "import sys, kgsynth.llm, kgsynth.prompts, kgsynth.stages.ingest.extract; "
         "heavy = {'torch', 'transformers', 'xgrammar', 'vllm'} & set(sys.modules); "
         "print(sorted(heavy)); sys.exit(1 if heavy else 0)"
     )

@@ -12,7 +12,7 @@ import pytest
 from kgsynth.errors import InputError
 from kgsynth.keys import document_id, normalize_key, set_hash
 from kgsynth.records import Document, Reject
-from kgsynth.stages.read import read_documents
+from kgsynth.stages.ingest.read import read_documents
 
 
 def _read(*paths: Path) -> tuple[list[Document], list[Reject]]:

@@ -21,9 +21,9 @@ from kgsynth.graph import GraphStore
 from kgsynth.keys import set_hash
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.build import write_batch
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.sample import CandidateSet, SampleReport, reference_documents, run_sample
-from kgsynth.stages.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
 
 pytestmark = pytest.mark.graph
 

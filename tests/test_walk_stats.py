@@ -19,7 +19,7 @@ from scipy.stats import chisquare
 
 from kgsynth.config import SampleConfig
 from kgsynth.graph import GraphStore
-from kgsynth.stages.walk import CsrStepper, CypherStepper, Phase, StepRequest
+from kgsynth.stages.sample.walk import CsrStepper, CypherStepper, Phase, StepRequest
 
 pytestmark = pytest.mark.graph
 

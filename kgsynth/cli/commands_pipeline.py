@@ -54,7 +54,7 @@ def ingest(
     are counted and written with a reason to runs/<run id>/rejects/.
     """
 
-    from kgsynth.stages.read import input_files
+    from kgsynth.stages.ingest.read import input_files
 
     settings = settings_of(ctx).with_section(
         "llm", backend=backend, model=model, device=device, batch_size=batch_size

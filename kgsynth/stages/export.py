@@ -2,7 +2,7 @@
 
 Formats:
 
-- ``parquet``: one file with :data:`~kgsynth.stages.qa_table.QA_SCHEMA` (the run folder's
+- ``parquet``: one file with :data:`~kgsynth.tables.QA_SCHEMA` (the run folder's
   ``qa/`` shards concatenated in shard order);
 - ``jsonl``: one JSON object per row, every column;
 - ``chat``: one JSON object per row for supervised fine-tuning,
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.errors import ConfigError
-from kgsynth.stages.qa_table import QA_SCHEMA, QA_TABLE
+from kgsynth.tables import QA_SCHEMA, QA_TABLE
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kgsynth.errors import ConfigError, InputError
 from kgsynth.runs import atomic_write_text
-from kgsynth.stages.levels import SET_COLUMNS, Source
+from kgsynth.stages.generate.levels import SET_COLUMNS, Source
 
 if TYPE_CHECKING:
     import pyarrow as pa

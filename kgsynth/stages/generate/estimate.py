@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.prompts import load_prompt
-from kgsynth.stages.answer import ANSWER_TEMPLATE, AnswerSampling
-from kgsynth.stages.levels import TEMPLATES, WorkItem, build_items
-from kgsynth.stages.plan import make_plan
+from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling
+from kgsynth.stages.generate.levels import TEMPLATES, WorkItem, build_items
+from kgsynth.stages.generate.plan import make_plan
 
 if TYPE_CHECKING:
     import pyarrow as pa

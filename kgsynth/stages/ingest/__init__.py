@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Extraction, Reject
-from kgsynth.stages.build import new_documents, write_batch
-from kgsynth.stages.read import input_files, read_documents
+from kgsynth.stages.ingest.build import new_documents, write_batch
+from kgsynth.stages.ingest.read import input_files, read_documents
 
 if TYPE_CHECKING:
     from kgsynth.config import Settings
@@ -83,7 +83,7 @@ def run_ingest(
     on_progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the graph; rejects go to ``run``'s rejects folder."""
-    from kgsynth.stages.extract import extract
+    from kgsynth.stages.ingest.extract import extract
 
     report = IngestReport()
     start = time.perf_counter()

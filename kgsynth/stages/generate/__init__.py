@@ -5,10 +5,10 @@ Reads the graph (documents, their topics and concepts) and, for Level-3, the sam
 
 - ``questions/part-NNNNN.parquet`` (+ ``_part-NNNNN.done``): the parsed questions of shard N;
 - ``qa/part-NNNNN.parquet`` (+ ``_part-NNNNN.done``): the same rows joined with their answers:
-  the final table (schema and column meanings in :mod:`kgsynth.stages.qa_table`);
+  the final table (schema and column meanings in :mod:`kgsynth.tables`);
 - ``rejects/generate.jsonl``, ``rejects/answer.jsonl``: replies that gave no question (empty,
   cut off, unparseable) and empty answers, each with its reason and the raw text;
-- ``generate_plan.json`` (:mod:`kgsynth.stages.plan`) and ``manifest.json``.
+- ``generate_plan.json`` (:mod:`kgsynth.stages.generate.plan`) and ``manifest.json``.
 
 All question shards are written first, then all answer shards, so each backend sees large
 batches (one ``generate`` call per shard and stage). A shard whose completion marker exists is
@@ -31,18 +31,18 @@ from kgsynth.errors import ModelError
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Reject
 from kgsynth.runs import utc_now
-from kgsynth.stages.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
-from kgsynth.stages.estimate import GenerateEstimate, StageEstimate, estimate
-from kgsynth.stages.levels import TEMPLATES, WorkItem, build_items, question_requests
-from kgsynth.stages.plan import Plan, Shard, check_plan, make_plan, plan_body
-from kgsynth.stages.qa_table import (
+from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
+from kgsynth.stages.generate.estimate import GenerateEstimate, StageEstimate, estimate
+from kgsynth.stages.generate.levels import TEMPLATES, WorkItem, build_items, question_requests
+from kgsynth.stages.generate.plan import Plan, Shard, check_plan, make_plan, plan_body
+from kgsynth.tables import (
     QA_TABLE,
     QUESTION_SCHEMA,
     QUESTIONS_TABLE,
     question_id,
     to_table,
 )
-from kgsynth.stages.questions import parse_questions
+from kgsynth.stages.generate.questions import parse_questions
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -11,7 +11,7 @@ MENTIONS links) and writes, for one run:
   to its reference documents. Storing the sets only after all walks keeps ``coverage_bias``
   about earlier runs: a run never biases itself with its own sets.
 
-Per walk (see :mod:`kgsynth.stages.walk` for the walk itself), in order:
+Per walk (see :mod:`kgsynth.stages.sample.walk` for the walk itself), in order:
 
 1. a walk that reached no key concept is set aside (rejects, reason given);
 2. a set whose canonical hash (:func:`kgsynth.keys.set_hash`) this run already kept is a
@@ -39,7 +39,7 @@ from kgsynth.errors import InputError
 from kgsynth.keys import set_hash
 from kgsynth.records import Reject
 from kgsynth.runs import RunFolder, utc_now
-from kgsynth.stages.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
 
 if TYPE_CHECKING:
     from kgsynth.graph import GraphStore

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kgsynth.errors import ModelError
 from kgsynth.llm.base import ChatRequest
 from kgsynth.records import Reject
-from kgsynth.stages.qa_table import QA_SCHEMA, derive_seed, to_table
+from kgsynth.tables import QA_SCHEMA, derive_seed, to_table
 
 if TYPE_CHECKING:
     import pyarrow as pa
