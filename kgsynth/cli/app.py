@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from kgsynth.cli import commands_db, commands_demo, commands_pipeline, commands_stats
+from kgsynth.cli import (
+    commands_db,
+    commands_dedup,
+    commands_demo,
+    commands_export,
+    commands_generate,
+    commands_ingest,
+    commands_sample,
+    commands_stats,
+)
 from kgsynth.cli.common import configure_logging, err_console
 from kgsynth.config import load_settings
 from kgsynth.errors import KgsynthError
@@ -48,7 +57,14 @@ def main_options(
     ctx.obj = settings
 
 
-commands_pipeline.register(app)
+for module in (
+    commands_ingest,
+    commands_dedup,
+    commands_sample,
+    commands_generate,
+    commands_export,
+):
+    module.register(app)
 commands_stats.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
@@ -56,3 +72,7 @@ app.add_typer(commands_db.app, name="db")
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

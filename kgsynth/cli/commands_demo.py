@@ -8,7 +8,9 @@ import typer
 from rich.table import Table
 
 from kgsynth.assets import asset_dir
-from kgsynth.cli.commands_pipeline import do_generate, do_ingest, do_sample
+from kgsynth.cli.commands_generate import do_generate
+from kgsynth.cli.commands_ingest import do_ingest
+from kgsynth.cli.commands_sample import do_sample
 from kgsynth.cli.common import console, handle_errors, settings_of
 from kgsynth.graph import open_graph
 

@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -98,3 +98,14 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level.upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+# Option types shared by several commands.
+Backend = Annotated[
+    str | None, typer.Option(help="LLM backend: transformers | vllm | openai | ray.")
+]
+Device = Annotated[str | None, typer.Option(help="auto | cpu | cuda.")]
+Level = Annotated[
+    list[int] | None,
+    typer.Option("--level", "-l", help="Question level(s): 1, 2, 3 (repeat for a mix)."),
+]

@@ -1,0 +1,105 @@
+"""``kgsynth generate``: questions (levels 1-3) and answers, with provenance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from kgsynth.cli.common import (
+    Backend,
+    Device,
+    Level,
+    console,
+    handle_errors,
+    progress_bar,
+    settings_of,
+)
+from kgsynth.config import Settings
+from kgsynth.errors import InputError
+from kgsynth.graph import open_graph
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(handle_errors(generate))
+
+
+def generate(
+    ctx: typer.Context,
+    sets: Annotated[
+        str | None, typer.Option(help="Sample run id to read concept sets from (newest).")
+    ] = None,
+    level: Level = None,
+    backend: Backend = None,
+    model: Annotated[
+        str | None, typer.Option(help="Question model ('smollm2' = packaged).")
+    ] = None,
+    answer_model: Annotated[str | None, typer.Option(help="Answer model (default: same).")] = None,
+    device: Device = None,
+    questions_per_set: Annotated[int | None, typer.Option(help="Questions per call (3).")] = None,
+    max_sets: Annotated[int | None, typer.Option(help="Use at most this many sets.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    resume: Annotated[str | None, typer.Option(help="Finish this generate run id.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Only count prompts and tokens.")] = False,
+) -> None:
+    """Write questions (levels 1-3) and their answers to runs/<run id>/, with provenance.
+
+    Level 3 uses the concept sets of a sample run and their reference documents; levels 1
+    and 2 use the documents in the graph. Shards with completion markers make a run
+    resumable: --resume RUN_ID skips finished shards.
+    """
+    from kgsynth.runs import find_run
+    from kgsynth.stages import generate as stage
+
+    settings = settings_of(ctx)
+    settings = settings.with_section(
+        "llm", backend=backend, model=model, answer_model=answer_model, device=device, seed=seed
+    ).with_section("generate", questions_per_set=questions_per_set, max_sets=max_sets)
+    levels = set(level or [3])
+    if not levels <= {1, 2, 3}:
+        raise InputError(f"--level must be 1, 2 or 3, got {sorted(levels)}")
+    sets_table = None
+    if 3 in levels:
+        sets_table = find_run(settings.runs_dir, "sample", sets).read_table("concept_sets")
+    with open_graph(settings) as store:
+        if dry_run:
+            est = stage.estimate(store, settings, sets_table, levels)
+            for line in est.lines():
+                console.print(line)
+            return
+        do_generate(store, settings, sets_table, levels, resume)
+
+
+def do_generate(
+    store: Any, settings: Settings, sets_table: Any, levels: set[int], resume: str | None = None
+) -> Any:
+    """Generate step shared by ``generate`` and ``demo``."""
+    from kgsynth.llm.base import load_backend
+    from kgsynth.runs import RunFolder
+    from kgsynth.stages import generate as stage
+
+    run = RunFolder(settings.runs_dir, "generate", resume)
+    q_backend = load_backend(settings.llm, settings.home)
+    a_name = settings.llm.answer_model
+    a_backend = (
+        q_backend
+        if a_name in (None, settings.llm.model)
+        else load_backend(settings.llm, settings.home, model=a_name)
+    )
+    try:
+        with progress_bar("generate prompts", None) as advance:
+            report = stage.run_generate(
+                store, settings, run, sets_table, levels, q_backend, a_backend,
+                on_progress=lambda n, total: advance(n, total=total),
+            )  # fmt: skip
+    finally:
+        q_backend.close()
+        if a_backend is not q_backend:
+            a_backend.close()
+    console.print(
+        f"generate: {report.questions} questions, {report.answers} answers from "
+        f"{report.prompts} prompts ({report.rejected} rejected, {report.unsuitable} unsuitable, "
+        f"{report.shards_skipped} shards already done) at {report.tokens_per_s:.1f} tokens/s"
+    )
+    console.print(f"run folder: {run.path}")
+    return report, run
