@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kgsynth.assets import asset_dir
-from kgsynth.config import LLMConfig, Settings
+from kgsynth.config import Settings, llm_config
 from kgsynth.graph import GraphStore, localserver
 from kgsynth.graph.migrator import Migrator
 from kgsynth.graph.store import Connection
@@ -45,11 +45,17 @@ from kgsynth.llm.base import ChatRequest, Completion
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.generate.answer import AnswerSampling, answer_requests
-from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.generate import question_rows, run_generate
-from kgsynth.stages.generate.levels import TEMPLATES, Source, WorkItem, build_items, question_requests
+from kgsynth.stages.generate.answer import AnswerSampling, answer_requests
+from kgsynth.stages.generate.levels import (
+    TEMPLATES,
+    Source,
+    WorkItem,
+    build_items,
+    question_requests,
+)
 from kgsynth.stages.generate.questions import question_schema
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.ingest.read import read_documents
 from kgsynth.stages.sample import run_sample
 
@@ -143,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kgsynth-bench-gen-") as tmp:
         root = Path(tmp)
         home = args.home
-        llm = LLMConfig(backend=args.backend, device=args.device, model=args.model,
+        llm = llm_config(backend=args.backend, device=args.device, model=args.model,
                         batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
                         threads=args.threads, seed=0)  # fmt: skip
         settings = Settings(home=home, runs_dir=root / "runs", llm=llm)

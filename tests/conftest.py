@@ -87,10 +87,10 @@ def tiny_llama_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_backend(tmp_path_factory: pytest.TempPathFactory, tiny_llama_folder: Path):  # type: ignore[no-untyped-def]
     """The transformers backend on the tiny Llama, batch size 2, one thread."""
-    from kgsynth.config import LLMConfig
+    from kgsynth.config import llm_config
     from kgsynth.llm import load_backend
 
-    cfg = LLMConfig(batch_size=2, threads=1, device="cpu")
+    cfg = llm_config(batch_size=2, threads=1, device="cpu")
     return load_backend(cfg, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kgsynth.config import load_settings, mask, mask_uri
+from kgsynth.config import changed, load_settings, mask, mask_uri
 from kgsynth.errors import ConfigError
 
 
@@ -23,8 +23,8 @@ def test_toml_then_environment_then_cli(tmp_path: Path) -> None:
     cfg.write_text("[sample]\nepochs = 3\nseed = 7\n[neo4j]\nuri = 'bolt://db:7687'\n")
     s = load_settings(cfg, environ={"KGSYNTH_SAMPLE_SEED": "11"})
     assert s.sample.epochs == 3 and s.sample.seed == 11 and s.neo4j.uri == "bolt://db:7687"
-    assert s.with_section("sample", seed=5).sample.seed == 5
-    assert s.with_section("sample", seed=None).sample.seed == 11  # None = not given
+    assert s.updated(sample=changed(s.sample, seed=5)).sample.seed == 5
+    assert s.updated(sample=changed(s.sample, seed=None)).sample.seed == 11  # None = not given
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,14 @@ def test_password_may_reference_the_environment(tmp_path: Path) -> None:
 def test_masking() -> None:
     assert mask_uri("neo4j+s://user:pa55@host:7687") == "neo4j+s://user:***@host:7687"
     assert mask("auth failed for pa55word", ["pa55word", None]) == "auth failed for ***"
+
+
+def test_backend_sections_nest_and_flat_names_still_read(tmp_path: Path) -> None:
+    cfg = tmp_path / "kgsynth.toml"
+    cfg.write_text("[llm]\ntensor_parallel_size = 4\n[llm.openai]\nmax_retries = 2\n")
+    s = load_settings(cfg, environ={"KGSYNTH_LLM_VLLM_GPU_MEMORY_UTILIZATION": "0.5"})
+    assert s.llm.vllm.tensor_parallel_size == 4 and s.llm.openai.max_retries == 2
+    assert s.llm.vllm.gpu_memory_utilization == 0.5
+    cfg.write_text("[llm]\nthreads = 2\n[llm.transformers]\nthreads = 3\n")
+    with pytest.raises(ConfigError, match="both llm.threads and llm.transformers.threads"):
+        load_settings(cfg, environ={})

@@ -21,7 +21,6 @@ from kgsynth.embed.index import IDS_FILE, INDEX_FILE, META_FILE, ConceptIndex
 from kgsynth.graph import GraphStore
 from kgsynth.keys import normalize_key
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.dedup import (
     MergeNotFoundError,
     concept_links,
@@ -29,6 +28,7 @@ from kgsynth.stages.dedup import (
     run_dedup,
     undo_merge,
 )
+from kgsynth.stages.ingest.build import write_batch
 
 Pair = tuple[Document, Extraction]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from kgsynth.config import ExtractConfig, LLMConfig
+from kgsynth.config import ExtractConfig, LLMConfig, llm_config
 from kgsynth.llm import ChatRequest, Completion, LLMBackend
 from kgsynth.prompts import load_prompt
 from kgsynth.records import Document, Extraction, Reject
@@ -19,7 +19,7 @@ from kgsynth.stages.ingest.extract import (
 from tests.llm_fixtures import schema_errors
 
 CFG = ExtractConfig(min_concepts=1, max_concepts=3, max_topics=2)
-LLM = LLMConfig(batch_size=2, seed=5)
+LLM = llm_config(batch_size=2, seed=5)
 
 
 class NeverCalled(LLMBackend):

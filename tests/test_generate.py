@@ -13,18 +13,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from kgsynth.config import LLMConfig, Settings
+from kgsynth.config import Settings, llm_config
 from kgsynth.errors import ConfigError, InputError
 from kgsynth.graph import GraphStore
 from kgsynth.llm import ChatRequest, Completion, LLMBackend, load_backend
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
-from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.generate import GenerateReport, estimate, run_generate
 from kgsynth.stages.generate.levels import OTHER_TOPIC, group_set_concepts
-from kgsynth.tables import QA_SCHEMA, QUESTION_SCHEMA, question_id
 from kgsynth.stages.generate.questions import parse_questions, question_schema
+from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.sample import CONCEPT_SETS_SCHEMA
+from kgsynth.tables import QA_SCHEMA, QUESTION_SCHEMA, question_id
 from tests.llm_fixtures import schema_errors
 
 # -- a scripted backend -----------------------------------------------------------------------
@@ -485,7 +485,7 @@ def test_estimate_counts_calls_and_tokens(graph: GraphStore, settings: Settings)
 # -- the real transformers backend on a tiny random Llama -------------------------------------
 @pytest.fixture(scope="module")
 def tiny_llama(tmp_path_factory: pytest.TempPathFactory, tiny_llama_folder: Path) -> LLMBackend:
-    cfg = LLMConfig(batch_size=4, threads=1, device="cpu")
+    cfg = llm_config(batch_size=4, threads=1, device="cpu")
     return load_backend(cfg, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
 
 

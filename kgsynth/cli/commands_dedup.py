@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from kgsynth.cli.common import console, handle_errors, progress_bar, settings_of
-from kgsynth.config import Settings
+from kgsynth.config import Settings, changed
 from kgsynth.graph import open_graph
 
 
@@ -47,7 +47,8 @@ def dedup(
     """
     from kgsynth.stages import dedup as stage
 
-    settings = settings_of(ctx).with_section("dedup", threshold=threshold)
+    s = settings_of(ctx)
+    settings = s.updated(dedup=changed(s.dedup, threshold=threshold))
     with open_graph(settings) as store:
         if list_merges:
             for m in stage.list_merges(store):

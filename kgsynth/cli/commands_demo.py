@@ -12,6 +12,7 @@ from kgsynth.cli.commands_generate import do_generate
 from kgsynth.cli.commands_ingest import do_ingest
 from kgsynth.cli.commands_sample import do_sample
 from kgsynth.cli.common import console, handle_errors, settings_of
+from kgsynth.config import changed
 from kgsynth.graph import open_graph
 
 DEMO_INPUTS = ("math_corpus.jsonl", "annotated.jsonl", "notes")
@@ -33,17 +34,17 @@ def demo(
     concept sets (320 tokens per question call, 256 per answer). The
     graph stays under --home, so `kgsynth stats` and `kgsynth db start` can explore it after.
     """
-    settings = (
-        settings_of(ctx)
-        .with_section("extract", max_topics=3, max_concepts=8, max_new_tokens=256)
-        .with_section("sample", max_sets=max_sets)
-        .with_section(
-            "generate",
+    s = settings_of(ctx)
+    settings = s.updated(
+        extract=changed(s.extract, max_topics=3, max_concepts=8, max_new_tokens=256),
+        sample=changed(s.sample, max_sets=max_sets),
+        generate=changed(
+            s.generate,
             questions_per_set=questions_per_set,
             max_sets=max_sets,
             question_max_new_tokens=320,
             answer_max_new_tokens=256,
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     examples = asset_dir("examples")
     paths = [examples / name for name in DEMO_INPUTS]

@@ -15,7 +15,7 @@ from kgsynth.cli.common import (
     progress_bar,
     settings_of,
 )
-from kgsynth.config import Settings
+from kgsynth.config import Settings, changed
 from kgsynth.errors import InputError
 from kgsynth.graph import open_graph
 
@@ -51,10 +51,13 @@ def generate(
     from kgsynth.runs import find_run
     from kgsynth.stages import generate as stage
 
-    settings = settings_of(ctx)
-    settings = settings.with_section(
-        "llm", backend=backend, model=model, answer_model=answer_model, device=device, seed=seed
-    ).with_section("generate", questions_per_set=questions_per_set, max_sets=max_sets)
+    s = settings_of(ctx)
+    settings = s.updated(
+        llm=changed(
+            s.llm, backend=backend, model=model, answer_model=answer_model, device=device, seed=seed
+        ),
+        generate=changed(s.generate, questions_per_set=questions_per_set, max_sets=max_sets),
+    )
     levels = set(level or [3])
     if not levels <= {1, 2, 3}:
         raise InputError(f"--level must be 1, 2 or 3, got {sorted(levels)}")

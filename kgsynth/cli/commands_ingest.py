@@ -10,7 +10,7 @@ import typer
 
 from kgsynth.cli.commands_dedup import run_dedup_with_progress
 from kgsynth.cli.common import Backend, Device, console, handle_errors, progress_bar, settings_of
-from kgsynth.config import Settings
+from kgsynth.config import Settings, changed
 from kgsynth.graph import open_graph
 
 
@@ -43,8 +43,9 @@ def ingest(
 
     from kgsynth.stages.ingest.read import input_files
 
-    settings = settings_of(ctx).with_section(
-        "llm", backend=backend, model=model, device=device, batch_size=batch_size
+    s = settings_of(ctx)
+    settings = s.updated(
+        llm=changed(s.llm, backend=backend, model=model, device=device, batch_size=batch_size)
     )
     input_files(paths)  # a missing or unsupported input fails before anything starts
     with open_graph(settings) as store:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from kgsynth.cli.common import console, handle_errors, progress_bar, settings_of
-from kgsynth.config import Settings
+from kgsynth.config import Settings, changed
 from kgsynth.graph import open_graph
 
 
@@ -37,10 +37,11 @@ def sample(
     p ∝ (count + ε)^(1/T). Each set gets its top reference documents by Jaccard similarity.
     Writes runs/<run id>/concept_sets/*.parquet and Run/ConceptSet nodes in the graph.
     """
-    settings = settings_of(ctx).with_section(
-        "sample", epochs=epochs, seed=seed, temperature=temperature, references=references,
+    s = settings_of(ctx)
+    settings = s.updated(sample=changed(
+        s.sample, epochs=epochs, seed=seed, temperature=temperature, references=references,
         coverage_bias=coverage_bias, skip_used=skip_used, max_sets=max_sets,
-    )  # fmt: skip
+    ))  # fmt: skip
     with open_graph(settings) as store:
         do_sample(store, settings)
 

@@ -44,7 +44,7 @@ def handle_errors(fn: F) -> F:
         ctx = kwargs.get("ctx")
         secrets: list[str | None] = []
         if ctx is not None and isinstance(ctx.obj, Settings):
-            secrets = [ctx.obj.neo4j.password, ctx.obj.llm.api_key]
+            secrets = [ctx.obj.neo4j.password, ctx.obj.llm.openai.api_key]
         try:
             return fn(*args, **kwargs)
         except KgsynthError as e:

@@ -38,7 +38,7 @@ SCHEMA_NAME = "kgsynth_output"
 
 
 class OpenAIBackend(LLMBackend):
-    """Chat completions from the server at ``cfg.base_url``, serving ``model`` under that name.
+    """Chat completions from the server at ``llm.openai.base_url``, serving ``model`` by that name.
 
     ``backoff_s`` is the first backoff wait; attempt ``n`` (from 0) waits about
     ``backoff_s * 2**n`` seconds (jittered to 50-100 %, capped at :data:`MAX_WAIT_S`).
@@ -46,26 +46,29 @@ class OpenAIBackend(LLMBackend):
 
     def __init__(self, cfg: LLMConfig, model: str, *, backoff_s: float = 0.5) -> None:
         openai: Any = require("openai", extra="openai")
-        if not cfg.base_url:
+        if not cfg.openai.base_url:
             raise ConfigError("the openai backend needs llm.base_url (KGSYNTH_LLM_BASE_URL)")
         self.model_name = model
         self._openai = openai
-        self._base_url = cfg.base_url.rstrip("/")
+        self._base_url = cfg.openai.base_url.rstrip("/")
         self._url = mask_uri(self._base_url) + "/chat/completions"
         # Local servers (vllm serve without --api-key) accept any key; the client needs one.
-        self._api_key = cfg.api_key or "EMPTY"
-        self._max_concurrency = cfg.max_concurrency
-        self._max_retries = cfg.max_retries
+        self._api_key = cfg.openai.api_key or "EMPTY"
+        self._max_concurrency = cfg.openai.max_concurrency
+        self._max_retries = cfg.openai.max_retries
         self._backoff_s = backoff_s
         self._jitter = random.Random()
         self._client: Any = openai.OpenAI(
             base_url=self._base_url,
             api_key=self._api_key,
-            timeout=cfg.timeout_s,
+            timeout=cfg.openai.timeout_s,
             max_retries=0,
         )
         log.info(
-            "openai backend: %s, model %s, %d in flight", self._url, model, cfg.max_concurrency
+            "openai backend: %s, model %s, %d in flight",
+            self._url,
+            model,
+            cfg.openai.max_concurrency,
         )
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[Completion]:

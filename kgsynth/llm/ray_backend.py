@@ -71,7 +71,7 @@ class RayBackend(LLMBackend):
         ray: Any = require("ray", "ray")
         self.model_name = model
         self._ray = ray
-        self._slice_size = cfg.ray_batch_size
+        self._slice_size = cfg.ray.batch_size
         self._actors: list[Any] = []
         # Connect only when this process is not connected yet (a caller's ray.init wins).
         # address=None: Ray itself follows RAY_ADDRESS, then a `ray start` cluster on this
@@ -136,16 +136,16 @@ class RayBackend(LLMBackend):
         """Create the actors and wait until each has its model loaded."""
         ray = self._ray
         cpus = _cpus_per_replica(cfg)
-        _warn_if_short(ray, cfg.ray_replicas, cpus, cfg.ray_gpus_per_replica)
+        _warn_if_short(ray, cfg.ray.replicas, cpus, cfg.ray.gpus_per_replica)
         # A response cache, when on, wraps this backend as a whole (see load_backend); the
         # replicas never keep their own.
-        inner = dataclasses.replace(cfg, backend=cfg.ray_inner_backend, cache=False)
+        inner = dataclasses.replace(cfg, backend=cfg.ray.inner_backend, cache=False)
         replica_class = ray.remote(_Replica).options(
-            num_cpus=cpus, num_gpus=cfg.ray_gpus_per_replica
+            num_cpus=cpus, num_gpus=cfg.ray.gpus_per_replica
         )
-        self._actors = [replica_class.remote() for _ in range(cfg.ray_replicas)]
+        self._actors = [replica_class.remote() for _ in range(cfg.ray.replicas)]
         self._get([a.load.remote(inner, home, model) for a in self._actors], "load")
-        log.info("%d Ray replicas of %s (%s) ready", cfg.ray_replicas, model, cfg.ray_inner_backend)
+        log.info("%d Ray replicas of %s (%s) ready", cfg.ray.replicas, model, cfg.ray.inner_backend)
 
     def _get(self, refs: Any, what: str) -> Any:
         """``ray.get``; a failure on a replica becomes the kgsynth error it raised, when it
@@ -187,9 +187,9 @@ class _Replica:
 def _cpus_per_replica(cfg: LLMConfig) -> float:
     """CPUs an actor reserves: one to drive its GPUs, or ``llm.threads`` (at least one) when
     the inner backend computes on the CPU."""
-    if cfg.ray_gpus_per_replica > 0:
+    if cfg.ray.gpus_per_replica > 0:
         return 1
-    return cfg.threads or 1
+    return cfg.transformers.threads or 1
 
 
 def _warn_if_short(ray: Any, replicas: int, cpus: float, gpus: float) -> None:

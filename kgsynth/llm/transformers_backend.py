@@ -46,7 +46,7 @@ class TransformersBackend(LLMBackend):
         self._batch_size = cfg.batch_size
         self._device = _pick_device(cfg.device, torch)
         if self._device == "cpu":
-            torch.set_num_threads(cfg.threads or _available_cores())
+            torch.set_num_threads(cfg.transformers.threads or _available_cores())
         path = resolve_model(model, home)
         try:
             with quiet_progress():

@@ -36,10 +36,10 @@ class VLLMBackend(LLMBackend):
         try:
             self._llm: Any = vllm.LLM(
                 model=path,
-                tensor_parallel_size=cfg.tensor_parallel_size,
+                tensor_parallel_size=cfg.vllm.tensor_parallel_size,
                 dtype=cfg.dtype,
-                max_model_len=cfg.max_model_len,
-                gpu_memory_utilization=cfg.gpu_memory_utilization,
+                max_model_len=cfg.vllm.max_model_len,
+                gpu_memory_utilization=cfg.vllm.gpu_memory_utilization,
                 seed=cfg.seed,
                 enable_prefix_caching=True,
             )

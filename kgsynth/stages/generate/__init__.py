@@ -35,6 +35,7 @@ from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling, answ
 from kgsynth.stages.generate.estimate import GenerateEstimate, StageEstimate, estimate
 from kgsynth.stages.generate.levels import TEMPLATES, WorkItem, build_items, question_requests
 from kgsynth.stages.generate.plan import Plan, Shard, check_plan, make_plan, plan_body
+from kgsynth.stages.generate.questions import parse_questions
 from kgsynth.tables import (
     QA_TABLE,
     QUESTION_SCHEMA,
@@ -42,7 +43,6 @@ from kgsynth.tables import (
     question_id,
     to_table,
 )
-from kgsynth.stages.generate.questions import parse_questions
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from kgsynth.llm.base import ChatRequest
 from kgsynth.records import Reject
-from kgsynth.tables import derive_seed
 from kgsynth.stages.generate.questions import SCHOOL_LEVELS, question_schema
+from kgsynth.tables import derive_seed
 
 if TYPE_CHECKING:
     from kgsynth.config import GenerateConfig, Settings
