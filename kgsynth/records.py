@@ -21,7 +21,7 @@ class Document:
 
 @dataclass(frozen=True)
 class Extraction:
-    """What concept extraction found in one document (METHOD.md 2.2)."""
+    """What concept extraction found in one document (docs/method.md, "Extraction")."""
 
     doc_id: str
     level: str | None

@@ -9,7 +9,7 @@ A generate run writes two sharded tables into its run folder, with the same shar
 Column meanings (one row = one question and its answer):
 
 - ``question_id``: stable hash of run id, level, source and position (:func:`question_id`).
-- ``level``: 1, 2 or 3 (METHOD.md 2.1-2.3).
+- ``level``: 1, 2 or 3 (docs/method.md, "Question levels").
 - ``selected_concepts``: the concepts the model says it combined (empty for Level-1).
 - ``concepts`` / ``topics``: the concepts and topics the prompt offered (Level-3: the concept
   set; Levels 1-2: the document's extracted concepts and topics).

@@ -1,4 +1,4 @@
-"""Stage 3 (METHOD.md 3): answer every question with the answer model.
+"""Stage 3 (docs/method.md, "Answers"): answer every question with the answer model.
 
 Reads one shard of the ``questions`` table, renders the ``answer`` template for each row,
 completes all of them in one batched :meth:`LLMBackend.generate` call and returns the ``qa``

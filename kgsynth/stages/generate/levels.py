@@ -1,9 +1,11 @@
 """The three question levels: what each reads from the graph and how its prompt is filled.
 
-- Level-1 (METHOD.md 2.1): one document's text → questions it asks plus questions it inspires.
-- Level-2 (METHOD.md 2.2): one document's text and its extracted topics and key concepts →
+The levels are described in docs/method.md, "Question levels":
+
+- Level-1: one document's text → questions it asks plus questions it inspires.
+- Level-2: one document's text and its extracted topics and key concepts →
   questions that each combine 2-3 of those concepts.
-- Level-3 (METHOD.md 2.3): one sampled concept set (a row of the sample run's
+- Level-3: one sampled concept set (a row of the sample run's
   ``concept_sets`` table), its concepts grouped under its topics, and the texts of its
   reference documents → questions that combine concepts across topics.
 

@@ -2,7 +2,7 @@
 
 Every level asks for JSON and passes a JSON schema to the backend, which constrains decoding
 where it can (transformers with xgrammar, vLLM). A backend or model that ignores the schema
-may still answer in the paper's tagged format (METHOD.md 2.1-2.3)::
+may still answer in the paper's tagged format (docs/method.md, "Question levels")::
 
     <Q1> Selected Concepts: [a, b] Question: ... Orig_tag: <newly_created> Level: college </Q1>
 

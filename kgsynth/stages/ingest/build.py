@@ -4,8 +4,8 @@ Reads (Document, Extraction) pairs and writes, per batch and in ONE transaction 
 never leaves a document without its counts, and a re-run never counts it twice):
 ``Document``, ``Topic``, ``Concept`` nodes, ``HAS_TOPIC``/``MENTIONS``/``HAS_CONCEPT`` links
 and ``CO_OCCURS {count}`` edges of the three sub-graphs, where count = number of documents in
-which both ends occur (METHOD.md 2.3). Counts are aggregated in Python per batch before the
-write, so a hub concept is merged once per batch, not once per document.
+which both ends occur (docs/method.md, "Concept graph"). Counts are aggregated in Python per
+batch before the write, so a hub concept is merged once per batch, not once per document.
 """
 
 from __future__ import annotations

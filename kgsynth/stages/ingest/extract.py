@@ -1,4 +1,4 @@
-"""Ingest, step 2: concept extraction (METHOD.md 2.2, the paper's Fig. 11).
+"""Ingest, step 2: concept extraction (docs/method.md, "Extraction"; the paper's Fig. 11).
 
 Reads :class:`Document` records and yields one :class:`Extraction` (educational level,
 subject, topic -> key concepts) or one :class:`Reject` per document. Documents that carry

@@ -1,4 +1,4 @@
-"""The Level-3 random walk (METHOD.md 2.3), one specification with two engines.
+"""The Level-3 random walk (docs/method.md, "Sampling"), one specification with two engines.
 
 A walk starts at a topic, takes ``topic_steps`` steps on the topic sub-graph, one step from the
 topic it stands on to a key concept, then ``concept_steps`` steps on the key-concept sub-graph
