@@ -48,13 +48,12 @@ from kgsynth.runs import RunFolder
 from kgsynth.stages.generate import question_rows, run_generate
 from kgsynth.stages.generate.answer import AnswerSampling, answer_requests
 from kgsynth.stages.generate.levels import (
-    TEMPLATES,
+    LEVELS,
     Source,
     WorkItem,
     build_items,
     question_requests,
 )
-from kgsynth.stages.generate.questions import question_schema
 from kgsynth.stages.ingest.build import write_batch
 from kgsynth.stages.ingest.read import read_documents
 from kgsynth.stages.sample import run_sample
@@ -94,7 +93,7 @@ def raw_leg(
     """The same requests straight through the backend: (completion tokens, seconds).
     Rendering happens before the clock starts; parsing between the calls is timed (it is what
     any caller must do to answer the questions)."""
-    template = load_prompt(TEMPLATES[3])
+    template = load_prompt(LEVELS[3].template)
     rows = sets.to_pylist()  # type: ignore[attr-defined]
     seen: dict[str, int] = {}
     sources = []
@@ -177,7 +176,7 @@ def main() -> None:
             t0 = time.perf_counter()
             backend = load_backend(settings.llm, home)
             print(f"model {backend.model_name} loaded in {time.perf_counter() - t0:.1f} s")
-            schema = question_schema(3, args.questions_per_set)  # compiled once per backend
+            schema = LEVELS[3].schema(args.questions_per_set)  # compiled once per backend
             backend.generate([
                 ChatRequest(messages=({"role": "user", "content": "Say hi."},), max_new_tokens=4),
                 ChatRequest(messages=({"role": "user", "content": "Ask."},), json_schema=schema,

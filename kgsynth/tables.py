@@ -1,4 +1,6 @@
-"""The output tables of ``generate`` and the stable identities of their rows.
+"""Every parquet table that crosses a stage boundary, and the stable identities of rows.
+
+``sample`` writes ``concept_sets`` (:data:`CONCEPT_SETS_SCHEMA`), which ``generate`` reads.
 
 A generate run writes two sharded tables into its run folder, with the same shard numbering:
 
@@ -80,6 +82,38 @@ QA_SCHEMA = pa.schema(
 
 QUESTION_SCHEMA = pa.schema([f for f in QA_SCHEMA if not f.name.startswith("answer")])
 """The ``questions`` table: :data:`QA_SCHEMA` without the ``answer*`` columns."""
+
+CONCEPT_SETS_TABLE = "concept_sets"
+CONCEPT_SETS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string()),
+        pa.field("set_hash", pa.string()),
+        pa.field("topics", pa.list_(pa.string())),  # display names, walk order
+        pa.field("topic_keys", pa.list_(pa.string())),
+        pa.field("concepts", pa.list_(pa.string())),
+        pa.field("concept_keys", pa.list_(pa.string())),
+        pa.field("walk_path", pa.list_(pa.string())),  # "Topic:key" / "Concept:key", in order
+        pa.field("dead_end", pa.bool_()),
+        pa.field("reference_doc_ids", pa.list_(pa.string())),
+        pa.field("reference_scores", pa.list_(pa.float64())),
+        pa.field("epoch", pa.int32()),
+        pa.field("start_topic", pa.string()),  # key of the topic the walk started from
+        pa.field("seed", pa.int64()),
+    ]
+)
+"""One row per sampled concept set (``runs/<sample run>/concept_sets/``)."""
+
+GENERATE_SET_COLUMNS = (
+    "run_id",
+    "set_hash",
+    "topics",
+    "topic_keys",
+    "concepts",
+    "concept_keys",
+    "walk_path",
+    "reference_doc_ids",
+)
+"""The ``concept_sets`` columns Level-3 generation reads."""
 
 QUESTIONS_TABLE = "questions"
 QA_TABLE = "qa"

@@ -20,11 +20,9 @@ from kgsynth.llm import ChatRequest, Completion, LLMBackend, load_backend
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.generate import GenerateReport, estimate, run_generate
-from kgsynth.stages.generate.levels import OTHER_TOPIC, group_set_concepts
-from kgsynth.stages.generate.questions import parse_questions, question_schema
+from kgsynth.stages.generate.levels import LEVELS, OTHER_TOPIC, group_set_concepts
 from kgsynth.stages.ingest.build import write_batch
-from kgsynth.stages.sample import CONCEPT_SETS_SCHEMA
-from kgsynth.tables import QA_SCHEMA, QUESTION_SCHEMA, question_id
+from kgsynth.tables import CONCEPT_SETS_SCHEMA, QA_SCHEMA, QUESTION_SCHEMA, question_id
 from tests.llm_fixtures import schema_errors
 
 # -- a scripted backend -----------------------------------------------------------------------
@@ -197,19 +195,19 @@ def _run(
 
 # -- parsing ----------------------------------------------------------------------------------
 def test_json_replies_parse_per_level() -> None:
-    r = parse_questions(
-        3, "```json\n" + _q((["a", "b"], " Q one "), (["c", "d"], "Q two")) + "\n```", 1
+    r = LEVELS[3].parse(
+        "```json\n" + _q((["a", "b"], " Q one "), (["c", "d"], "Q two")) + "\n```", 1
     )
     assert [q.question for q in r.questions] == ["Q one"]  # fence read, capped at 1
     assert r.questions[0].selected_concepts == ("a", "b")
-    r = parse_questions(1, '{"suitable": true, "questions": [{"question": "Q", "orig_tag": '
+    r = LEVELS[1].parse('{"suitable": true, "questions": [{"question": "Q", "orig_tag": '
                         '"original", "school_level": "High School"}]}', 5)  # fmt: skip
     assert (r.questions[0].orig_tag, r.questions[0].school_level) == ("original", "high_school")
-    assert parse_questions(1, '{"suitable": false, "questions": [{"question": "x"}]}', 5).unsuitable
+    assert LEVELS[1].parse('{"suitable": false, "questions": [{"question": "x"}]}', 5).unsuitable
     # a raw control character inside a string (grammar-constrained gibberish) still parses
-    assert parse_questions(2, '{"questions": [{"question": "a\x0cb"}]}', 5).questions
+    assert LEVELS[2].parse('{"questions": [{"question": "a\x0cb"}]}', 5).questions
     # the template's placeholder copied literally is no question
-    r = parse_questions(3, _q((["...", "..."], "..."), (["Focus", "..."], "Real?")), 3)
+    r = LEVELS[3].parse(_q((["...", "..."], "..."), (["Focus", "..."], "Real?")), 3)
     assert [(q.question, q.selected_concepts) for q in r.questions] == [("Real?", ("Focus",))]
     assert r.dropped == ("empty question",)
 
@@ -220,17 +218,15 @@ def test_tagged_replies_parse_as_in_the_paper() -> None:
         "Question: Find $k$ such that ... </Q1>\n<Q2>\nSelected Concepts: 1. Parabola; 2. Focus\n"
         "Question: A dish is a paraboloid...\n</Q2>"
     )
-    r = parse_questions(2, text, 5)
+    r = LEVELS[2].parse(text, 5)
     assert [q.selected_concepts for q in r.questions] == [
         ("Vieta's formulas", "Discriminant"),
         ("Parabola", "Focus"),
     ]
     assert r.questions[1].question == "A dish is a paraboloid..."
-    r = parse_questions(
-        1, "<Q1> Question: What? Orig_tag: <is_original> Level: grad school </Q1>", 5
-    )
+    r = LEVELS[1].parse("<Q1> Question: What? Orig_tag: <is_original> Level: grad school </Q1>", 5)
     assert (r.questions[0].orig_tag, r.questions[0].school_level) == ("original", "grad_school")
-    assert parse_questions(1, "This article is NOT SUITABLE for creating questions.", 5).unsuitable
+    assert LEVELS[1].parse("This article is NOT SUITABLE for creating questions.", 5).unsuitable
 
 
 @pytest.mark.parametrize(
@@ -245,13 +241,13 @@ def test_tagged_replies_parse_as_in_the_paper() -> None:
     ],
 )
 def test_bad_replies_give_a_reason(text: str, reason: str) -> None:
-    result = parse_questions(3, text, 3)
+    result = LEVELS[3].parse(text, 3)
     assert not result.questions and result.error and result.error.startswith(reason)
 
 
 def test_schema_conforming_replies_parse() -> None:
     for level in (1, 2, 3):
-        schema = question_schema(level, 3)
+        schema = LEVELS[level].schema(3)
         item = {"question": "Q?", "selected_concepts": ["a", "b"], "orig_tag": "new",
                 "school_level": "college"}  # fmt: skip
         props = schema["properties"]["questions"]["items"]["properties"]
@@ -260,7 +256,7 @@ def test_schema_conforming_replies_parse() -> None:
             reply["suitable"] = True
         assert schema_errors(reply, schema) == []
         assert schema_errors({"questions": [reply["questions"][0]] * 4}, schema)  # maxItems
-        assert parse_questions(level, json.dumps(reply), 3).questions[0].question == "Q?"
+        assert LEVELS[level].parse(json.dumps(reply), 3).questions[0].question == "Q?"
 
 
 def test_set_concepts_group_under_their_best_topic() -> None:
@@ -327,7 +323,7 @@ def test_level3_rows_prompts_and_rejects(graph: GraphStore, settings: Settings) 
     assert "- Algebra: Quadratic formula\n- Geometry: Parabola; Focus" in good
     assert ("ALPHA " * 10).strip() in good and "ALPHA " * 11 not in good  # cut to 60 chars
     assert "BRAVO" in good
-    assert all(r.json_schema == question_schema(3, 2) for call in backend.calls for r in call)
+    assert all(r.json_schema == LEVELS[3].schema(2) for call in backend.calls for r in call)
 
     qa = run.read_table("qa")
     assert qa.schema == QA_SCHEMA

@@ -14,6 +14,7 @@ from kgsynth.cli.commands_sample import do_sample
 from kgsynth.cli.common import console, handle_errors, settings_of
 from kgsynth.config import changed
 from kgsynth.graph import open_graph
+from kgsynth.tables import CONCEPT_SETS_TABLE
 
 DEMO_INPUTS = ("math_corpus.jsonl", "annotated.jsonl", "notes")
 
@@ -52,7 +53,9 @@ def demo(
         uri = store.connection.safe_uri
         do_ingest(store, settings, paths)
         sample_run = do_sample(store, settings)
-        report, gen_run = do_generate(store, settings, sample_run.read_table("concept_sets"), {3})
+        report, gen_run = do_generate(
+            store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
+        )
         counts = store.read("graph_counts")[0]
     table = Table(title="kgsynth demo")
     table.add_column("what")

@@ -16,8 +16,8 @@ from kgsynth.cli.common import (
     settings_of,
 )
 from kgsynth.config import Settings, changed
-from kgsynth.errors import InputError
 from kgsynth.graph import open_graph
+from kgsynth.tables import CONCEPT_SETS_TABLE
 
 
 def register(app: typer.Typer) -> None:
@@ -58,12 +58,13 @@ def generate(
         ),
         generate=changed(s.generate, questions_per_set=questions_per_set, max_sets=max_sets),
     )
-    levels = set(level or [3])
-    if not levels <= {1, 2, 3}:
-        raise InputError(f"--level must be 1, 2 or 3, got {sorted(levels)}")
+    from kgsynth.stages.generate.levels import parse_levels
+
+    chosen = parse_levels(level or [3])
+    levels = {lv.number for lv in chosen}
     sets_table = None
-    if 3 in levels:
-        sets_table = find_run(settings.runs_dir, "sample", sets).read_table("concept_sets")
+    if any(lv.inputs == "concept_sets" for lv in chosen):
+        sets_table = find_run(settings.runs_dir, "sample", sets).read_table(CONCEPT_SETS_TABLE)
     with open_graph(settings) as store:
         if dry_run:
             est = stage.estimate(store, settings, sets_table, levels)

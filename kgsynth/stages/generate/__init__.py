@@ -33,9 +33,8 @@ from kgsynth.records import Reject
 from kgsynth.runs import utc_now
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
 from kgsynth.stages.generate.estimate import GenerateEstimate, StageEstimate, estimate
-from kgsynth.stages.generate.levels import TEMPLATES, WorkItem, build_items, question_requests
+from kgsynth.stages.generate.levels import LEVELS, WorkItem, build_items, question_requests
 from kgsynth.stages.generate.plan import Plan, Shard, check_plan, make_plan, plan_body
-from kgsynth.stages.generate.questions import parse_questions
 from kgsynth.tables import (
     QA_TABLE,
     QUESTION_SCHEMA,
@@ -116,7 +115,7 @@ def run_generate(
     start = time.perf_counter()
     report = GenerateReport()
     plan = make_plan(store, settings, sets_table, levels)
-    templates = {level: load_prompt(TEMPLATES[level]) for level in plan.levels}
+    templates = {level: load_prompt(LEVELS[level].template) for level in plan.levels}
     answer_template = load_prompt(ANSWER_TEMPLATE)
     prompts = {t.name: t.sha256 for t in [*templates.values(), answer_template]}
     models = {"question": backend.model_name, "answer": answer_backend.model_name}
@@ -250,7 +249,7 @@ def question_rows(
     items of it were left out."""
     if completion.finish_reason == "length":
         return [], [f"truncated (hit max_new_tokens={request.max_new_tokens})"]
-    parsed = parse_questions(item.source.level, completion.text, item.max_questions)
+    parsed = LEVELS[item.source.level].parse(completion.text, item.max_questions)
     if parsed.unsuitable:
         return [], [UNSUITABLE]
     if parsed.error is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kgsynth.prompts import load_prompt
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling
-from kgsynth.stages.generate.levels import TEMPLATES, WorkItem, build_items
+from kgsynth.stages.generate.levels import LEVELS, WorkItem, build_items
 from kgsynth.stages.generate.plan import make_plan
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def estimate(
     out: list[StageEstimate] = []
     answers = answer_question_tokens = 0
     for level in plan.levels:
-        template = load_prompt(TEMPLATES[level])
+        template = load_prompt(LEVELS[level].template)
         prompts = tokens = skipped = 0
         for shard in (s for s in plan.shards if s.level == level):
             for item in build_items(store, plan.sources(shard), template, settings.generate):

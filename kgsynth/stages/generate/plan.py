@@ -18,9 +18,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from kgsynth.errors import ConfigError, InputError
+from kgsynth.errors import InputError
 from kgsynth.runs import atomic_write_text
-from kgsynth.stages.generate.levels import SET_COLUMNS, Source
+from kgsynth.stages.generate.levels import LEVELS, Source, parse_levels
+from kgsynth.tables import GENERATE_SET_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -56,35 +57,38 @@ class Plan:
 
     def sources(self, shard: Shard) -> list[Source]:
         keys = self.keys[shard.level][shard.start : shard.stop]
-        if shard.level != 3:
+        if LEVELS[shard.level].inputs == "documents":
             return [Source(shard.level, k, n) for k, n in keys]
         assert self.sets is not None
         rows = self.sets.slice(shard.start, shard.stop - shard.start).to_pylist()
-        return [Source(3, k, n, row) for (k, n), row in zip(keys, rows, strict=True)]
+        return [Source(shard.level, k, n, row) for (k, n), row in zip(keys, rows, strict=True)]
 
 
 def make_plan(
     store: GraphStore, settings: Settings, sets_table: pa.Table | None, levels: set[int]
 ) -> Plan:
     """The inputs of each requested level, cut into shards (checked before any model call)."""
-    if not levels or not levels <= {1, 2, 3}:
-        raise ConfigError(f"levels must be a non-empty subset of {{1, 2, 3}}, got {levels}")
+    chosen = parse_levels(levels)
     cfg = settings.generate
     keys: dict[int, list[tuple[str, int]]] = {}
     sets = None
-    if levels & {1, 2}:
+    document_levels = [lv.number for lv in chosen if lv.inputs == "documents"]
+    set_levels = [lv.number for lv in chosen if lv.inputs == "concept_sets"]
+    if document_levels:
         ids = [r["id"] for r in store.read("list_document_ids")][: cfg.max_documents]
         if not ids:
             raise InputError("the graph holds no documents; run 'kgsynth ingest' first")
-        for level in sorted(levels & {1, 2}):
-            keys[level] = [(d, 0) for d in ids]
-    if 3 in levels:
+        for number in document_levels:
+            keys[number] = [(d, 0) for d in ids]
+    if set_levels:
         sets = _check_sets(sets_table, cfg.max_sets)
         seen: Counter[str] = Counter()
-        keys[3] = []
+        set_keys = []
         for h in sets.column("set_hash").to_pylist():
-            keys[3].append((h, seen[h]))
+            set_keys.append((h, seen[h]))
             seen[h] += 1
+        for number in set_levels:
+            keys[number] = list(set_keys)
     shards: list[Shard] = []
     for level in sorted(keys):
         for start in range(0, len(keys[level]), cfg.shard_size):
@@ -96,12 +100,12 @@ def make_plan(
 def _check_sets(sets_table: pa.Table | None, max_sets: int | None) -> pa.Table:
     if sets_table is None:
         raise InputError("Level-3 needs a concept_sets table; run 'kgsynth sample' first")
-    missing = [c for c in SET_COLUMNS if c not in sets_table.column_names]
+    missing = [c for c in GENERATE_SET_COLUMNS if c not in sets_table.column_names]
     if missing:
         raise InputError(
             f"the concept_sets table lacks column(s) {missing}; found {sets_table.column_names}"
         )
-    sets = sets_table.select(list(SET_COLUMNS))
+    sets = sets_table.select(list(GENERATE_SET_COLUMNS))
     sets = sets.slice(0, max_sets) if max_sets is not None else sets
     if sets.num_rows == 0:
         raise InputError("the concept_sets table is empty; nothing to write questions for")

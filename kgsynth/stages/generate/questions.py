@@ -38,8 +38,8 @@ class ParsedQuestion:
 
     question: str
     selected_concepts: tuple[str, ...] = ()
-    orig_tag: str | None = None  # Level-1 only
-    school_level: str | None = None  # Level-1 only
+    orig_tag: str | None = None  # levels that tag questions (Level-1)
+    school_level: str | None = None  # levels that tag questions (Level-1)
 
 
 @dataclass(frozen=True)
@@ -53,67 +53,63 @@ class ParseResult:
     dropped: tuple[str, ...] = field(default=())  # reasons for items left out of a good reply
 
 
-def question_schema(level: int, max_questions: int) -> dict[str, Any]:
-    """The JSON schema of a level's reply, allowing 1 to ``max_questions`` questions.
+def question_schema(
+    max_questions: int, *, may_decline: bool, tags_questions: bool, selects_concepts: bool
+) -> dict[str, Any]:
+    """The JSON schema of a reply, allowing 1 to ``max_questions`` questions.
 
-    Levels 2 and 3 name the 2-3 concepts each question combines; Level-1 starts with the
-    ``suitable`` verdict (so the model decides before it writes) and allows an empty list.
+    ``selects_concepts``: each question names the 2-3 concepts it combines. ``tags_questions``:
+    each carries an originality tag and a school level. ``may_decline``: the reply starts with
+    the ``suitable`` verdict (so the model decides before it writes) and may hold no question.
+    The level objects (:mod:`kgsynth.stages.generate.levels`) set these flags.
     """
     text = {"type": "string", "minLength": 1}
-    if level == 1:
-        item = {
-            "type": "object",
-            "properties": {
-                "question": text,
-                "orig_tag": {"type": "string", "enum": list(ORIG_TAGS)},
-                "school_level": {"type": "string", "enum": list(SCHOOL_LEVELS)},
-            },
-            "required": ["question", "orig_tag", "school_level"],
-            "additionalProperties": False,
+    properties: dict[str, Any] = {}
+    if selects_concepts:
+        properties["selected_concepts"] = {
+            "type": "array",
+            "items": text,
+            "minItems": 2,
+            "maxItems": 3,
         }
-        return {
-            "type": "object",
-            "properties": {
-                "suitable": {"type": "boolean"},
-                "questions": {"type": "array", "items": item, "maxItems": max_questions},
-            },
-            "required": ["suitable", "questions"],
-            "additionalProperties": False,
-        }
+    properties["question"] = text
+    if tags_questions:
+        properties["orig_tag"] = {"type": "string", "enum": list(ORIG_TAGS)}
+        properties["school_level"] = {"type": "string", "enum": list(SCHOOL_LEVELS)}
     item = {
         "type": "object",
-        "properties": {
-            "selected_concepts": {"type": "array", "items": text, "minItems": 2, "maxItems": 3},
-            "question": text,
-        },
-        "required": ["selected_concepts", "question"],
+        "properties": properties,
+        "required": list(properties),
         "additionalProperties": False,
     }
+    questions: dict[str, Any] = {"type": "array", "items": item}
+    if not may_decline:
+        questions["minItems"] = 1
+    questions["maxItems"] = max_questions
+    reply: dict[str, Any] = {"suitable": {"type": "boolean"}} if may_decline else {}
+    reply["questions"] = questions
     return {
         "type": "object",
-        "properties": {
-            "questions": {
-                "type": "array",
-                "items": item,
-                "minItems": 1,
-                "maxItems": max_questions,
-            }
-        },
-        "required": ["questions"],
+        "properties": reply,
+        "required": list(reply),
         "additionalProperties": False,
     }
 
 
-def parse_questions(level: int, text: str, max_questions: int) -> ParseResult:
-    """Read a level's reply: JSON (the schema above) or, failing that, ``<Qi>`` blocks.
+def parse_questions(
+    text: str, max_questions: int, *, may_decline: bool = False, tags_questions: bool = False
+) -> ParseResult:
+    """Read a reply: JSON (the schema above) or, failing that, ``<Qi>`` blocks.
 
-    At most ``max_questions`` questions are kept, in the order written.
+    At most ``max_questions`` questions are kept, in the order written. ``may_decline`` and
+    ``tags_questions`` are the level's flags (see :func:`question_schema`).
     """
     stripped = text.strip()
     if not stripped:
         return ParseResult(error="empty output")
     data = _json_object(stripped)
-    result = _from_json(level, data) if data is not None else _from_tags(level, stripped)
+    flags = (may_decline, tags_questions)
+    result = _from_json(data, *flags) if data is not None else _from_tags(stripped, *flags)
     if result.error or result.unsuitable:
         return result
     kept = result.questions[:max_questions]
@@ -144,9 +140,9 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _from_json(level: int, data: dict[str, Any]) -> ParseResult:
+def _from_json(data: dict[str, Any], may_decline: bool, tags_questions: bool) -> ParseResult:
     items = data.get("questions")
-    if level == 1 and data.get("suitable") is False:
+    if may_decline and data.get("suitable") is False:
         return ParseResult(unsuitable=True)
     if not isinstance(items, list):
         return ParseResult(error="wrong shape (no 'questions' list)")
@@ -162,8 +158,8 @@ def _from_json(level: int, data: dict[str, Any]) -> ParseResult:
             ParsedQuestion(
                 question=_text(item.get("question")),
                 selected_concepts=_concept_list(item.get("selected_concepts")),
-                orig_tag=_orig_tag(item.get("orig_tag")) if level == 1 else None,
-                school_level=_school_level(item.get("school_level")) if level == 1 else None,
+                orig_tag=_orig_tag(item.get("orig_tag")) if tags_questions else None,
+                school_level=_school_level(item.get("school_level")) if tags_questions else None,
             )
         )
     return ParseResult(questions=tuple(questions), dropped=tuple(dropped))
@@ -176,10 +172,10 @@ _NOT_SUITABLE = re.compile(r"NOT\s+SUITABLE", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 
 
-def _from_tags(level: int, text: str) -> ParseResult:
+def _from_tags(text: str, may_decline: bool, tags_questions: bool) -> ParseResult:
     blocks = [m.group(2) for m in _BLOCK.finditer(text)]
     if not blocks:
-        if level == 1 and _NOT_SUITABLE.search(text):
+        if may_decline and _NOT_SUITABLE.search(text):
             return ParseResult(unsuitable=True)
         return ParseResult(error=f"unparseable (neither JSON nor <Qi> blocks: {text[:60]!r})")
     questions: list[ParsedQuestion] = []
@@ -194,8 +190,8 @@ def _from_tags(level: int, text: str) -> ParseResult:
             ParsedQuestion(
                 question=question,
                 selected_concepts=_concept_list(fields.get("selected concepts", "")),
-                orig_tag=_orig_tag(fields.get("orig tag")) if level == 1 else None,
-                school_level=_school_level(fields.get("level")) if level == 1 else None,
+                orig_tag=_orig_tag(fields.get("orig tag")) if tags_questions else None,
+                school_level=_school_level(fields.get("level")) if tags_questions else None,
             )
         )
     return ParseResult(questions=tuple(questions), dropped=tuple(dropped))

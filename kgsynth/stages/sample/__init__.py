@@ -4,8 +4,8 @@ Reads the concept graph (topics, key concepts, CO_OCCURS counts, documents' HAS_
 MENTIONS links) and writes, for one run:
 
 - the run folder's ``concept_sets`` table: one parquet shard per batch of walks (schema
-  :data:`CONCEPT_SETS_SCHEMA`, read by the generate stage), with completion markers, so a
-  resumed run skips finished shards;
+  :data:`kgsynth.tables.CONCEPT_SETS_SCHEMA`, read by the generate stage), with completion
+  markers, so a resumed run skips finished shards;
 - in the graph, after the last walk: ``(:Run {kind: "sample"})-[:SAMPLED]->(:ConceptSet)``,
   ``INCLUDES {pos}`` links to its topics and key concepts, ``REFERENCES {rank, jaccard}`` links
   to its reference documents. Storing the sets only after all walks keeps ``coverage_bias``
@@ -40,35 +40,17 @@ from kgsynth.keys import set_hash
 from kgsynth.records import Reject
 from kgsynth.runs import RunFolder, utc_now
 from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+from kgsynth.tables import CONCEPT_SETS_SCHEMA, CONCEPT_SETS_TABLE
 
 if TYPE_CHECKING:
     from kgsynth.graph import GraphStore
 
 log = logging.getLogger(__name__)
 
-TABLE = "concept_sets"
 CAPTION_CHARS = 120
 
+
 #: The concept_sets table, exactly as the generate stage reads it.
-CONCEPT_SETS_SCHEMA = pa.schema(
-    [
-        pa.field("run_id", pa.string()),
-        pa.field("set_hash", pa.string()),
-        pa.field("topics", pa.list_(pa.string())),  # display names, walk order
-        pa.field("topic_keys", pa.list_(pa.string())),
-        pa.field("concepts", pa.list_(pa.string())),
-        pa.field("concept_keys", pa.list_(pa.string())),
-        pa.field("walk_path", pa.list_(pa.string())),  # "Topic:key" / "Concept:key", in order
-        pa.field("dead_end", pa.bool_()),
-        pa.field("reference_doc_ids", pa.list_(pa.string())),
-        pa.field("reference_scores", pa.list_(pa.float64())),
-        pa.field("epoch", pa.int32()),
-        pa.field("start_topic", pa.string()),  # key of the topic the walk started from
-        pa.field("seed", pa.int64()),
-    ]
-)
-
-
 @dataclass(frozen=True)
 class SampleReport:
     """What one sample run did.
@@ -161,7 +143,7 @@ def run_sample(
     for epoch, first, starts, t_steps, c_steps, u in _batches(cfg, topics):
         if cfg.max_sets is not None and counts.sets >= cfg.max_sets:
             break
-        if run.shard_done(TABLE, shard):
+        if run.shard_done(CONCEPT_SETS_TABLE, shard):
             _count_finished_shard(run, shard, len(starts), counts, seen)
         else:
             tick = time.perf_counter()
@@ -171,7 +153,7 @@ def run_sample(
             tick = time.perf_counter()
             refs = reference_documents(store, kept, cfg.references)
             timings["references_s"] += time.perf_counter() - tick
-            run.write_shard(TABLE, shard, _table(run.run_id, cfg.seed, kept, refs))
+            run.write_shard(CONCEPT_SETS_TABLE, shard, _table(run.run_id, cfg.seed, kept, refs))
         shard += 1
         if on_progress is not None:
             on_progress(min(epoch * len(topics) + first + len(starts), total), total)
@@ -312,7 +294,9 @@ def _count_finished_shard(
     run: RunFolder, shard: int, walks: int, counts: _Counts, seen: set[str]
 ) -> None:
     """Account for a shard a previous attempt of this run finished (resume)."""
-    table = pq.read_table(run.shard_path(TABLE, shard), columns=["set_hash", "dead_end"])
+    table = pq.read_table(
+        run.shard_path(CONCEPT_SETS_TABLE, shard), columns=["set_hash", "dead_end"]
+    )
     hashes = table.column("set_hash").to_pylist()
     counts.walks += walks
     counts.sets += len(hashes)
@@ -322,7 +306,7 @@ def _count_finished_shard(
 
 def persist(store: GraphStore, settings: Settings, run: RunFolder) -> int:
     """Write the run's concept sets into the graph (batched, idempotent); returns the count."""
-    table = run.read_table(TABLE)
+    table = run.read_table(CONCEPT_SETS_TABLE)
     rows = []
     for r in table.to_pylist():
         topics = [Node(k, n) for k, n in zip(r["topic_keys"], r["topics"], strict=True)]
