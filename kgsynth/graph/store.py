@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from kgsynth.batching import batched
 from kgsynth.config import Settings, mask, mask_uri
 from kgsynth.errors import GraphUnavailableError, QueryError
 from kgsynth.graph import localserver
@@ -83,14 +84,7 @@ class GraphStore:
         self, name: str, rows: Iterable[Row], batch_size: int, **params: Any
     ) -> Iterator[int]:
         """Write ``rows`` through ``UNWIND $rows`` in batches; yields each batch's size."""
-        batch: list[Row] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= batch_size:
-                self.write(name, rows=batch, **params)
-                yield len(batch)
-                batch = []
-        if batch:
+        for batch in batched(rows, batch_size):
             self.write(name, rows=batch, **params)
             yield len(batch)
 

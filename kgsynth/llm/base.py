@@ -9,10 +9,10 @@ request, in request order. Nothing here imports torch, transformers or vllm.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from kgsynth.config import LLMConfig
 from kgsynth.errors import ConfigError
@@ -21,7 +21,6 @@ Message = Mapping[str, str]
 """One chat turn: ``{"role": "system" | "user" | "assistant", "content": text}``."""
 
 FinishReason = Literal["stop", "length"]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,12 +86,6 @@ class LLMBackend(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    """Consecutive slices of ``items`` with at most ``size`` elements each."""
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def load_backend(cfg: LLMConfig, home: Path, model: str | None = None) -> LLMBackend:

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kgsynth.batching import batched
 from kgsynth.errors import ModelError
-from kgsynth.llm.base import ChatRequest, Completion, LLMBackend, batches
+from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ class CachedBackend(LLMBackend):
         with self._lock:
             db = self._connection()
             try:
-                for chunk in batches(sorted(set(keys)), _LOOKUP_CHUNK):
+                for chunk in batched(sorted(set(keys)), _LOOKUP_CHUNK):
                     marks = ",".join("?" * len(chunk))
                     rows = db.execute(
                         "SELECT key, text, prompt_tokens, completion_tokens, finish_reason "

@@ -52,9 +52,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kgsynth.batching import batched
 from kgsynth.config import LLMConfig
 from kgsynth.errors import KgsynthError, ModelError, require
-from kgsynth.llm.base import ChatRequest, Completion, LLMBackend, batches, load_backend
+from kgsynth.llm.base import ChatRequest, Completion, LLMBackend, load_backend
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class RayBackend(LLMBackend):
         if not requests:
             return []
         share = math.ceil(len(requests) / len(self._actors))
-        slices = list(batches(requests, min(self._slice_size, share)))
+        slices = list(batched(requests, min(self._slice_size, share)))
         results: list[list[Completion] | None] = [None] * len(slices)
         todo = deque(enumerate(slices))
         idle = list(self._actors)

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kgsynth.batching import batched
 from kgsynth.config import LLMConfig
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
-from kgsynth.llm.base import ChatRequest, Completion, LLMBackend, batches
+from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 from kgsynth.llm.grammar import GrammarCache
 from kgsynth.llm.packaged import quiet_progress, resolve_model
 
@@ -81,7 +82,7 @@ class TransformersBackend(LLMBackend):
         results: list[Completion | None] = [None] * len(requests)
         for members in groups.values():
             members.sort(key=lambda i: lengths[i])
-            for chunk in batches(members, self._batch_size):
+            for chunk in batched(members, self._batch_size):
                 done = self._generate_batch(
                     [requests[i] for i in chunk], [prompts[i] for i in chunk]
                 )

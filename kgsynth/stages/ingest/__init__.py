@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kgsynth.batching import batched
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Extraction, Reject
 from kgsynth.stages.ingest.build import new_documents, write_batch
@@ -63,17 +64,6 @@ def count_documents(paths: Iterable[Path]) -> int:
     return total
 
 
-def _chunks(items: Iterator[Document | Reject], size: int) -> Iterator[list[Document | Reject]]:
-    chunk: list[Document | Reject] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def run_ingest(
     store: GraphStore,
     settings: Settings,
@@ -90,7 +80,7 @@ def run_ingest(
     total = count_documents(paths)
     backend: LLMBackend | None = None
     chunk_size = max(2 * settings.llm.batch_size, 32)
-    for chunk in _chunks(read_documents(paths), chunk_size):
+    for chunk in batched(read_documents(paths), chunk_size):
         docs = [d for d in chunk if isinstance(d, Document)]
         for r in chunk:
             if isinstance(r, Reject):
