@@ -1,5 +1,6 @@
 """The only package that talks to the graph database (neo4j driver, Bolt)."""
 
-from kgsynth.graph.store import GraphStore, open_graph
+from kgsynth.graph.connect import open_graph
+from kgsynth.graph.repository import GraphRepository
 
-__all__ = ["GraphStore", "open_graph"]
+__all__ = ["GraphRepository", "open_graph"]

@@ -22,7 +22,7 @@ from kgsynth.assets import asset_dir
 from kgsynth.errors import MigrationError
 
 if TYPE_CHECKING:
-    from kgsynth.graph.store import GraphStore
+    from kgsynth.graph.repository import GraphRepository
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def migration_files(folder: Path | None = None) -> list[MigrationFile]:
 
 
 class Migrator:
-    def __init__(self, store: GraphStore, folder: Path | None = None) -> None:
+    def __init__(self, store: GraphRepository, folder: Path | None = None) -> None:
         self.store = store
         self.folder = folder
 
@@ -110,8 +110,7 @@ class Migrator:
                     self.store.run_schema(statement)
                 except Exception as e:
                     raise MigrationError(f"{f.path.name} failed: {e}") from e
-            self.store.write(
-                "record_migration",
+            self.store.record_migration(
                 version=f.version,
                 description=f.description,
                 checksum=f.checksum,
@@ -120,4 +119,4 @@ class Migrator:
         return pending
 
     def _applied(self) -> list[dict]:
-        return self.store.read("list_migrations")
+        return self.store.applied_migrations()

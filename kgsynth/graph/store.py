@@ -1,8 +1,7 @@
 """GraphStore: the one object that holds a driver and runs catalogued Cypher.
 
-``open_graph(settings)`` connects to ``KGSYNTH_NEO4J_URI`` when set (Neo4j, Aura, a cluster via
-``neo4j://``) or else to the local ArcadeDB (started for the duration of the ``with`` block
-unless ``kgsynth db start`` already runs one). Schema migrations are applied on open.
+Named operations live in :class:`kgsynth.graph.repository.GraphRepository` (a GraphStore);
+:func:`kgsynth.graph.connect.open_graph` opens one.
 
 Reads go through ``execute_read`` and writes through ``execute_write`` so transient errors
 (deadlocks, leader switches) are retried by the driver. Values reach Cypher only as
@@ -11,42 +10,36 @@ parameters; statements come only from the catalog (``cypher/*.cypher``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from kgsynth.batching import batched
-from kgsynth.config import Settings, mask, mask_uri
+from kgsynth.config import mask
 from kgsynth.errors import GraphUnavailableError, QueryError
-from kgsynth.graph import localserver
 from kgsynth.graph.catalog import query
-
-log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Connection:
-    """Where the graph is. ``local`` is set when kgsynth manages the server itself."""
-
-    uri: str
-    user: str
-    password: str | None
-    database: str | None
-    local: localserver.ServerState | None = None
+class Endpoint(Protocol):
+    """Where a store connects (:class:`kgsynth.graph.connect.Connection` is the one in use)."""
 
     @property
-    def safe_uri(self) -> str:
-        return mask_uri(self.uri)
+    def uri(self) -> str: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def database(self) -> str | None: ...
+    @property
+    def safe_uri(self) -> str: ...
 
 
 class GraphStore:
     """Runs named queries from the catalog against one database."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Endpoint) -> None:
         from neo4j import GraphDatabase
 
         self.connection = connection
@@ -148,39 +141,3 @@ class GraphStore:
 
     def close(self) -> None:
         self._close_quietly()
-
-
-def connection_for(settings: Settings) -> Connection | None:
-    """The external server from settings, or None when the local server is meant."""
-    cfg = settings.neo4j
-    if not cfg.uri:
-        return None
-    return Connection(cfg.uri, cfg.user, cfg.password, cfg.database)
-
-
-@contextmanager
-def open_graph(settings: Settings, migrate: bool = True) -> Iterator[GraphStore]:
-    """Connect (starting the local server when needed), migrate, yield, then clean up."""
-    from kgsynth.graph.migrator import Migrator
-
-    connection = connection_for(settings)
-    started: localserver.ServerState | None = None
-    if connection is None:
-        cfg = settings.neo4j
-        password = localserver.local_password(settings.home, cfg.password)
-        state = localserver.running_server(settings.home)
-        if state is None:
-            log.info("starting the local ArcadeDB server under %s", settings.home)
-            state = started = localserver.start_server(settings.home, password, cfg.local_database)
-        connection = Connection(state.uri, localserver.USER, password, state.database, state)
-    store: GraphStore | None = None
-    try:
-        store = GraphStore(connection)
-        if migrate:
-            Migrator(store).migrate()
-        yield store
-    finally:
-        if store is not None:
-            store.close()
-        if started is not None:
-            localserver.stop_server(settings.home, started)
