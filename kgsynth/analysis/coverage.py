@@ -10,27 +10,27 @@ this report shows as least used.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
 
 #: The parts reported: graph_counts names the same columns for the totals.
 _PARTS = ("topics", "concepts", "topic_edges", "topic_concept_edges", "concept_edges")
 
 
-def coverage(store: GraphStore, run_id: str | None = None) -> dict[str, Any]:
+def coverage(store: GraphRepository, run_id: str | None = None) -> dict[str, Any]:
     """Touched / total / share of topics, concepts and each edge type, plus all edges together.
 
     Returns ``{"run_id", "sets", "topics": {"touched", "total", "share"}, "concepts": ...,
     "topic_edges": ..., "topic_concept_edges": ..., "concept_edges": ..., "edges": ...}``;
     a share is 0.0 when its total is 0.
     """
-    nodes = store.read("coverage_nodes", run_id=run_id)[0]
-    edges = store.read("coverage_edges", run_id=run_id)[0]
-    totals = store.read("graph_counts")[0]
-    touched = {**nodes, **edges}
-    report: dict[str, Any] = {"run_id": run_id, "sets": nodes["sets"]}
+    nodes = store.node_coverage(run_id)
+    totals = store.graph_counts().as_dict()
+    touched = {**dataclasses.asdict(nodes), **dataclasses.asdict(store.edge_coverage(run_id))}
+    report: dict[str, Any] = {"run_id": run_id, "sets": nodes.sets}
     for part in _PARTS:
         report[part] = _share(touched[part], totals[part])
     edge_parts = ("topic_edges", "topic_concept_edges", "concept_edges")

@@ -64,7 +64,7 @@ def status(ctx: typer.Context) -> None:
     with open_graph(settings, migrate=False) as store:
         info = store.server_info()
         mig = Migrator(store).status()
-        counts = store.read("graph_counts")[0]
+        counts = store.graph_counts().as_dict()
     where = store.connection.safe_uri
     console.print(f"server   : {info['kind']} ({info['agent']}) at {where}")
     console.print(f"database : {info['database']}")
@@ -99,5 +99,5 @@ def reset(
         raise KgsynthError("this deletes the whole graph; pass --yes to confirm")
     settings = settings_of(ctx)
     with open_graph(settings) as store:
-        deleted = store.write("clear_graph")[0]["deleted"]
+        deleted = store.clear_graph()
     console.print(f"deleted {deleted} nodes")

@@ -8,14 +8,16 @@ import typer
 
 from kgsynth.cli.common import console, handle_errors, progress_bar, settings_of
 from kgsynth.config import Settings, changed
-from kgsynth.graph import open_graph
+from kgsynth.graph import GraphRepository, open_graph
 
 
 def register(app: typer.Typer) -> None:
     app.command()(handle_errors(dedup))
 
 
-def run_dedup_with_progress(store: Any, settings: Settings, rebuild: bool = False) -> Any:
+def run_dedup_with_progress(
+    store: GraphRepository, settings: Settings, rebuild: bool = False
+) -> Any:
     from kgsynth.stages.dedup import run_dedup
 
     with progress_bar("dedup concepts", None) as advance:

@@ -56,18 +56,18 @@ def demo(
         report, gen_run = do_generate(
             store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
         )
-        counts = store.read("graph_counts")[0]
+        counts = store.graph_counts()
     table = Table(title="kgsynth demo")
     table.add_column("what")
     table.add_column("value", justify="right")
-    edges = counts["topic_edges"] + counts["topic_concept_edges"] + counts["concept_edges"]
+    edges = counts.topic_edges + counts.topic_concept_edges + counts.concept_edges
     for label, value in [
-        ("documents", counts["documents"]),
-        ("topics", counts["topics"]),
-        ("key concepts", counts["concepts"]),
+        ("documents", counts.documents),
+        ("topics", counts.topics),
+        ("key concepts", counts.concepts),
         ("co-occurrence edges", edges),
-        ("merged concepts", counts["merged_concepts"]),
-        ("concept sets sampled", counts["concept_sets"]),
+        ("merged concepts", counts.merged_concepts),
+        ("concept sets sampled", counts.concept_sets),
         ("questions written", report.questions),
         ("answers written", report.answers),
     ]:

@@ -16,7 +16,7 @@ from kgsynth.cli.common import (
     settings_of,
 )
 from kgsynth.config import Settings, changed
-from kgsynth.graph import open_graph
+from kgsynth.graph import GraphRepository, open_graph
 from kgsynth.tables import CONCEPT_SETS_TABLE
 
 
@@ -75,7 +75,11 @@ def generate(
 
 
 def do_generate(
-    store: Any, settings: Settings, sets_table: Any, levels: set[int], resume: str | None = None
+    store: GraphRepository,
+    settings: Settings,
+    sets_table: Any,
+    levels: set[int],
+    resume: str | None = None,
 ) -> Any:
     """Generate step shared by ``generate`` and ``demo``."""
     from kgsynth.llm.base import load_backend

@@ -11,7 +11,7 @@ import typer
 from kgsynth.cli.commands_dedup import run_dedup_with_progress
 from kgsynth.cli.common import Backend, Device, console, handle_errors, progress_bar, settings_of
 from kgsynth.config import Settings, changed
-from kgsynth.graph import open_graph
+from kgsynth.graph import GraphRepository, open_graph
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +52,9 @@ def ingest(
         do_ingest(store, settings, paths, dedup)
 
 
-def do_ingest(store: Any, settings: Settings, paths: list[Path], dedup: bool = True) -> Any:
+def do_ingest(
+    store: GraphRepository, settings: Settings, paths: list[Path], dedup: bool = True
+) -> Any:
     """Ingest step shared by ``ingest`` and ``demo``: run, write the manifest, print a summary."""
     from kgsynth.llm.base import load_backend
     from kgsynth.runs import RunFolder
@@ -66,7 +68,7 @@ def do_ingest(store: Any, settings: Settings, paths: list[Path], dedup: bool = T
             on_progress=lambda n, total: advance(n, total=total),
         )  # fmt: skip
     dedup_report = run_dedup_with_progress(store, settings) if dedup else None
-    counts = store.read("graph_counts")[0]
+    counts = store.graph_counts().as_dict()
     manifest = {"report": dataclasses.asdict(report), "graph": counts,
                 "inputs": [str(p) for p in paths]}  # fmt: skip
     if dedup_report is not None:

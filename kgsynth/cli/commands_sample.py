@@ -8,7 +8,7 @@ import typer
 
 from kgsynth.cli.common import console, handle_errors, progress_bar, settings_of
 from kgsynth.config import Settings, changed
-from kgsynth.graph import open_graph
+from kgsynth.graph import GraphRepository, open_graph
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +46,7 @@ def sample(
         do_sample(store, settings)
 
 
-def do_sample(store: Any, settings: Settings) -> Any:
+def do_sample(store: GraphRepository, settings: Settings) -> Any:
     """Sample step shared by ``sample`` and ``demo``."""
     from kgsynth.runs import RunFolder
     from kgsynth.stages.sample import run_sample

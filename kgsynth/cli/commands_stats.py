@@ -28,7 +28,7 @@ def stats(
     settings = settings_of(ctx)
     with open_graph(settings) as store:
         info = store.server_info()
-        counts = store.read("graph_counts")[0]
+        counts = store.graph_counts().as_dict()
         cov = None
         if coverage:
             from kgsynth.analysis.coverage import coverage as coverage_report

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kgsynth.batching import batched
 from kgsynth.config import DedupConfig, Settings
 from kgsynth.embed.cluster import Candidate, clusters_from_pairs, plan_merges
 from kgsynth.embed.encoder import Encoder
@@ -37,7 +37,7 @@ from kgsynth.errors import KgsynthError
 from kgsynth.keys import normalize_key
 
 if TYPE_CHECKING:
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def cluster_names(
 
 # -- the stage ---------------------------------------------------------------------------
 def run_dedup(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     rebuild: bool = False,
     on_progress: Progress | None = None,
@@ -157,9 +157,9 @@ def run_dedup(
     started = time.perf_counter()
     cfg = settings.dedup
     progress = on_progress or _no_progress
-    graph_id = str(store.write("ensure_graph_id", new_id=uuid.uuid4().hex)[0]["id"])
+    graph_id = store.ensure_graph_id()
     encoder = Encoder(cfg)
-    names = {r["key"]: r["name"] for r in store.read("list_concepts_for_index")}
+    names = store.concepts_for_index()
     directory = index_dir(settings.home, graph_id)
     index = None if rebuild else ConceptIndex.load(directory, graph_id, encoder.model_name)
     rebuilt = index is None
@@ -203,7 +203,7 @@ def run_dedup(
 
 
 def _merge_clusters(
-    store: GraphStore,
+    store: GraphRepository,
     index: ConceptIndex,
     clusters: list[list[int]],
     pairs: Pairs,
@@ -216,9 +216,9 @@ def _merge_clusters(
     key_clusters = [[index.key_of(i) for i in c] for c in clusters]
     members = [k for c in key_clusters for k in c]
     candidates: dict[str, Candidate] = {}
-    for start in range(0, len(members), READ_CHUNK):
-        for r in store.read("list_merge_candidates", keys=members[start : start + READ_CHUNK]):
-            candidates[r["key"]] = Candidate(r["key"], r["name"], int(r["docs"]))
+    for chunk in batched(members, READ_CHUNK):
+        for c in store.merge_candidates(chunk):
+            candidates[c.key] = c
     plan = plan_merges(key_clusters, candidates)
     link = _best_link(pairs)
     merged_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -236,17 +236,13 @@ def _merge_clusters(
     merged: list[str] = []
     for batch in _batches_by_survivor(rows, cfg.merge_batch_size):
         survivors = sorted({r["survivor"] for r in batch})
-        done, counted = store.write_many(
-            [
-                ("merge_concepts", {"rows": batch}),
-                ("recompute_concept_cooccurrence", {"keys": survivors}),
-            ]
-        )
-        if len(done) != len(batch):
-            log.warning("%d of %d planned merges were skipped", len(batch) - len(done), len(batch))
-        merged.extend(r["alias"] for r in done)
+        done = store.merge_concepts(batch, survivors)
+        if len(done.aliases) != len(batch):
+            skipped = len(batch) - len(done.aliases)
+            log.warning("%d of %d planned merges were skipped", skipped, len(batch))
+        merged.extend(done.aliases)
         progress("merge", len(merged), len(rows))
-        log.debug("merged %d; recounted %s", len(done), counted)
+        log.debug("merged %d; recounted %s", len(done.aliases), done.recounted)
     return merged
 
 
@@ -276,23 +272,23 @@ def _batches_by_survivor(rows: list[dict[str, Any]], size: int) -> list[list[dic
 
 
 # -- review and undo ---------------------------------------------------------------------
-def list_merges(store: GraphStore) -> list[dict[str, Any]]:
+def list_merges(store: GraphRepository) -> list[dict[str, Any]]:
     """Every merge record: alias, alias_name, survivor, survivor_name, score, link_score,
     threshold, merged_at (oldest first)."""
-    return store.read("list_merges")
+    return store.list_merges()
 
 
-def concept_links(store: GraphStore, keys: Sequence[str]) -> list[dict[str, Any]]:
+def concept_links(store: GraphRepository, keys: Sequence[str]) -> list[dict[str, Any]]:
     """What a merge moves, per concept: key, name, merged_into, mentions ({doc, keys}, by
     document) and listings ({topic, count}, by topic), for reviewing a merge."""
-    rows = store.read("list_concept_links", keys=[normalize_key(k) for k in keys])
+    rows = store.concept_links([normalize_key(k) for k in keys])
     for row in rows:
         row["mentions"] = sorted(row["mentions"], key=lambda m: m["doc"])
         row["listings"] = sorted(row["listings"], key=lambda t: t["topic"])
     return rows
 
 
-def undo_merge(store: GraphStore, settings: Settings, alias_key: str) -> UndoReport:
+def undo_merge(store: GraphRepository, settings: Settings, alias_key: str) -> UndoReport:
     """Reverse the merge of ``alias_key`` (a key or a display name) into its survivor.
 
     The alias gets back its MENTIONS (the documents whose survivor edge lists its key) and
@@ -301,29 +297,23 @@ def undo_merge(store: GraphStore, settings: Settings, alias_key: str) -> UndoRep
     again (``--rebuild`` searches all pairs anew and may).
     """
     key = normalize_key(alias_key)
-    found = store.read("resolve_aliases", keys=[key])
-    if not found:
+    found = store.resolve_aliases([key])
+    if key not in found:
         raise MergeNotFoundError(
             f"'{alias_key}' is not a concept merged into another one; "
             "list the merges to see which can be undone"
         )
-    survivor = found[0]["survivor"]
-    undone, _ = store.write_many(
-        [
-            ("undo_merge", {"alias": key, "survivor": survivor}),
-            ("recompute_concept_cooccurrence", {"keys": [key, survivor]}),
-        ]
-    )
-    if not undone:
+    survivor = found[key]
+    undone = store.undo_merge(key, survivor)
+    if undone is None:
         raise MergeNotFoundError(f"'{alias_key}' was no longer merged into '{survivor}'")
-    row = undone[0]
-    _reindex(store, settings, key, row["alias_name"])
-    return UndoReport(key, survivor, int(row["mentions"]), int(row["listings"]))
+    _reindex(store, settings, key, undone.alias_name)
+    return UndoReport(key, survivor, undone.mentions, undone.listings)
 
 
-def _reindex(store: GraphStore, settings: Settings, key: str, name: str) -> None:
+def _reindex(store: GraphRepository, settings: Settings, key: str, name: str) -> None:
     """Put an un-merged concept back into the saved index (when there is one)."""
-    graph_id = str(store.write("ensure_graph_id", new_id=uuid.uuid4().hex)[0]["id"])
+    graph_id = store.ensure_graph_id()
     encoder = Encoder(settings.dedup)
     index = ConceptIndex.load(index_dir(settings.home, graph_id), graph_id, encoder.model_name)
     if index is None or key in index:

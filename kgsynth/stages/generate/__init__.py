@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from kgsynth.config import Settings
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
     from kgsynth.prompts import PromptTemplate
     from kgsynth.runs import RunFolder
@@ -96,7 +96,7 @@ class GenerateReport:
 
 
 def run_generate(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     run: RunFolder,
     sets_table: pa.Table | None,
@@ -121,9 +121,8 @@ def run_generate(
     models = {"question": backend.model_name, "answer": answer_backend.model_name}
     body = plan_body(plan, settings, models, prompts)
     check_plan(run, body)
-    store.write(
-        "start_run",
-        id=run.run_id,
+    store.start_run(
+        run_id=run.run_id,
         kind="generate",
         started_at=utc_now(),
         params=json.dumps(body, sort_keys=True, default=str),
@@ -166,9 +165,8 @@ def run_generate(
         "manifest": run.path / "manifest.json",
     }
     last = {k: v for k, v in asdict(report).items() if k not in {"paths", "totals"}}
-    store.write(
-        "finish_run",
-        id=run.run_id,
+    store.finish_run(
+        run.run_id,
         finished_at=utc_now(),
         counts=json.dumps({**report.totals, "rejected": report.rejected}),
     )
@@ -192,7 +190,7 @@ def run_generate(
 
 
 def _question_shard(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     run: RunFolder,
     plan: Plan,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from kgsynth.config import Settings
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
 
 TokenCounter = Callable[[Sequence[dict[str, str]]], int]
 """Tokens of a rendered chat (its messages), as the model would see them."""
@@ -96,7 +96,7 @@ def tokenizer_counter(tokenizer: Any) -> TokenCounter:
 
 
 def estimate(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     sets_table: pa.Table | None,
     levels: set[int],

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from kgsynth.config import Settings
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.runs import RunFolder
 
 PLAN_FILE = "generate_plan.json"
@@ -65,7 +65,7 @@ class Plan:
 
 
 def make_plan(
-    store: GraphStore, settings: Settings, sets_table: pa.Table | None, levels: set[int]
+    store: GraphRepository, settings: Settings, sets_table: pa.Table | None, levels: set[int]
 ) -> Plan:
     """The inputs of each requested level, cut into shards (checked before any model call)."""
     chosen = parse_levels(levels)
@@ -75,7 +75,7 @@ def make_plan(
     document_levels = [lv.number for lv in chosen if lv.inputs == "documents"]
     set_levels = [lv.number for lv in chosen if lv.inputs == "concept_sets"]
     if document_levels:
-        ids = [r["id"] for r in store.read("list_document_ids")][: cfg.max_documents]
+        ids = store.document_ids()[: cfg.max_documents]
         if not ids:
             raise InputError("the graph holds no documents; run 'kgsynth ingest' first")
         for number in document_levels:

@@ -23,7 +23,7 @@ from kgsynth.stages.ingest.read import input_files, read_documents
 
 if TYPE_CHECKING:
     from kgsynth.config import Settings
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.llm.base import LLMBackend
     from kgsynth.runs import RunFolder
 
@@ -65,7 +65,7 @@ def count_documents(paths: Iterable[Path]) -> int:
 
 
 def run_ingest(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     paths: list[Path],
     run: RunFolder,
@@ -106,7 +106,7 @@ def run_ingest(
             else:
                 report.extracted += 1
         if pairs:
-            report.written += write_batch(store, pairs).documents
+            report.written += len(write_batch(store, pairs).documents)
         if on_progress:
             on_progress(len(chunk), total)
     if report.read == 0 and report.rejected:

@@ -12,24 +12,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from kgsynth.graph.repository import IngestBatch
 from kgsynth.keys import normalize_key, text_hash
 from kgsynth.records import Document, Extraction
 
 if TYPE_CHECKING:
-    from kgsynth.graph import GraphStore
-
-
-@dataclass(frozen=True)
-class BatchRows:
-    """Everything one batch writes, keyed by the catalog query that writes it."""
-
-    steps: list[tuple[str, dict[str, Any]]]
-    documents: int
+    from kgsynth.graph import GraphRepository
 
 
 def document_sets(
@@ -60,7 +52,9 @@ def document_sets(
     return topics, concepts, sorted(set(listings)), list(mentions)
 
 
-def batch_rows(pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]) -> BatchRows:
+def batch_rows(
+    pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]
+) -> IngestBatch:
     """All rows for one batch, with co-occurrence counts aggregated over the batch."""
     docs: list[dict[str, Any]] = []
     topic_rows: dict[str, dict[str, str]] = {}
@@ -96,39 +90,36 @@ def batch_rows(pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, 
     def counted(counter: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
         return [{"a": a, "b": b, "n": n} for (a, b), n in sorted(counter.items())]
 
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    steps: list[tuple[str, dict[str, Any]]] = [
-        ("write_documents", {"rows": docs, "now": now}),
-        ("write_topics", {"rows": list(topic_rows.values())}),
-        ("write_concepts", {"rows": list(concept_rows.values())}),
-        ("link_document_topics", {"rows": doc_topics}),
-        ("link_document_concepts", {"rows": mention_rows}),
-        ("link_topic_concepts", {"rows": [
-            {"topic": t, "concept": c, "n": n} for (t, c), n in sorted(has_concept.items())
-        ]}),
-        ("add_topic_cooccurrence", {"rows": counted(tt)}),
-        ("add_topic_concept_cooccurrence", {"rows": counted(tc)}),
-        ("add_concept_cooccurrence", {"rows": counted(cc)}),
-    ]  # fmt: skip
-    return BatchRows(steps, len(docs))
+    return IngestBatch(
+        now=datetime.now(UTC).isoformat(timespec="seconds"),
+        documents=docs,
+        topics=list(topic_rows.values()),
+        concepts=list(concept_rows.values()),
+        document_topics=doc_topics,
+        mentions=mention_rows,
+        listings=[{"topic": t, "concept": c, "n": n} for (t, c), n in sorted(has_concept.items())],
+        topic_pairs=counted(tt),
+        topic_concept_pairs=counted(tc),
+        concept_pairs=counted(cc),
+    )
 
 
-def write_batch(store: GraphStore, pairs: Sequence[tuple[Document, Extraction]]) -> BatchRows:
+def write_batch(
+    store: GraphRepository, pairs: Sequence[tuple[Document, Extraction]]
+) -> IngestBatch:
     """Resolve merged concept names, then write one batch in a single transaction."""
     raw_keys = sorted(
         {normalize_key(c) for _, ex in pairs for names in ex.concepts.values() for c in names}
         - {""}
     )
-    aliases = {r["key"]: r["survivor"] for r in store.read("resolve_aliases", keys=raw_keys)}
-    rows = batch_rows(pairs, aliases)
-    store.write_many(rows.steps)
+    rows = batch_rows(pairs, store.resolve_aliases(raw_keys))
+    store.write_ingest_batch(rows)
     return rows
 
 
-def new_documents(store: GraphStore, docs: Sequence[Document]) -> list[Document]:
+def new_documents(store: GraphRepository, docs: Sequence[Document]) -> list[Document]:
     """The documents not yet in the graph (first occurrence of each id within ``docs``)."""
-    ids = list(dict.fromkeys(d.id for d in docs))
-    existing = {r["id"] for r in store.read("existing_documents", ids=ids)}
+    existing = store.existing_document_ids(list(dict.fromkeys(d.id for d in docs)))
     seen: set[str] = set()
     fresh = []
     for d in docs:

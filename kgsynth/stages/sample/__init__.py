@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from kgsynth.config import SampleConfig, Settings
 from kgsynth.errors import InputError
+from kgsynth.graph.repository import SetKeys
 from kgsynth.keys import set_hash
 from kgsynth.records import Reject
 from kgsynth.runs import RunFolder, utc_now
@@ -43,7 +44,7 @@ from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, r
 from kgsynth.tables import CONCEPT_SETS_SCHEMA, CONCEPT_SETS_TABLE
 
 if TYPE_CHECKING:
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def caption(topics: list[Node], concepts: list[Node], limit: int = CAPTION_CHARS
 
 
 def run_sample(
-    store: GraphStore,
+    store: GraphRepository,
     settings: Settings,
     run: RunFolder,
     on_progress: Callable[[int, int], None] | None = None,
@@ -121,16 +122,15 @@ def run_sample(
     """
     cfg = settings.sample
     began = time.perf_counter()
-    store.write(
-        "start_run",
-        id=run.run_id,
+    store.start_run(
+        run_id=run.run_id,
         kind="sample",
         started_at=utc_now(),
         params=json.dumps(dataclasses.asdict(cfg), sort_keys=True),
         seed=cfg.seed,
         model=None,
     )
-    topics = sorted((Node(r["key"], r["name"]) for r in store.read("walk_topics")), key=_key)
+    topics = sorted((Node(k, n) for k, n in store.walk_topics()), key=_key)
     if not topics:
         raise InputError("the graph has no topics to start walks from; run 'kgsynth ingest' first")
     total = cfg.epochs * len(topics)
@@ -173,7 +173,7 @@ def run_sample(
         rejected=counts.rejected,
     )
     summary = {k: v for k, v in dataclasses.asdict(report).items() if k != "path"}
-    store.write("finish_run", id=run.run_id, finished_at=utc_now(), counts=json.dumps(summary))
+    store.finish_run(run.run_id, finished_at=utc_now(), counts=json.dumps(summary))
     run.write_manifest(
         {
             "stage": "sample",
@@ -181,7 +181,7 @@ def run_sample(
             "seed": cfg.seed,
             "counts": {**summary, "persisted": persisted, "topics": len(topics), "shards": shard},
             "timings": {k: round(v, 3) for k, v in timings.items()},
-            "graph": store.read("graph_counts")[0],
+            "graph": store.graph_counts().as_dict(),
         }
     )
     log.info("sample %s: %d sets from %d walks", run.run_id, counts.sets, counts.walks)
@@ -205,7 +205,7 @@ def _batches(
 
 
 def _select(
-    store: GraphStore,
+    store: GraphRepository,
     cfg: SampleConfig,
     run: RunFolder,
     walks: list[Walk],
@@ -233,8 +233,7 @@ def _select(
     if cfg.skip_used:
         fresh = sorted({c.hash for c in candidates} - seen - used_before)
         if fresh:
-            rows = store.read("used_concept_sets", hashes=fresh, run_id=run.run_id)
-            used_before.update(r["hash"] for r in rows)
+            used_before.update(store.used_concept_sets(fresh, run.run_id))
     kept: list[CandidateSet] = []
     for c in candidates:
         if c.hash in seen:
@@ -249,21 +248,13 @@ def _select(
 
 
 def reference_documents(
-    store: GraphStore, sets: list[CandidateSet], top_k: int
+    store: GraphRepository, sets: list[CandidateSet], top_k: int
 ) -> dict[str, list[tuple[str, float]]]:
     """Per set hash, its top ``top_k`` documents as (id, jaccard), best first (one query)."""
     if not sets:
         return {}
-    rows = store.read(
-        "reference_documents",
-        sets=[
-            {"hash": c.hash, "topics": [n.key for n in c.topics],
-             "concepts": [n.key for n in c.concepts]}
-            for c in sets
-        ],
-        top_k=top_k,
-    )  # fmt: skip
-    return {r["hash"]: list(zip(r["ids"], r["scores"], strict=True)) for r in rows}
+    keys = [SetKeys(c.hash, [n.key for n in c.topics], [n.key for n in c.concepts]) for c in sets]
+    return store.reference_documents(keys, top_k)
 
 
 def _table(
@@ -304,7 +295,7 @@ def _count_finished_shard(
     seen.update(hashes)
 
 
-def persist(store: GraphStore, settings: Settings, run: RunFolder) -> int:
+def persist(store: GraphRepository, settings: Settings, run: RunFolder) -> int:
     """Write the run's concept sets into the graph (batched, idempotent); returns the count."""
     table = run.read_table(CONCEPT_SETS_TABLE)
     rows = []
@@ -328,4 +319,4 @@ def persist(store: GraphStore, settings: Settings, run: RunFolder) -> int:
             }
         )
     batch = max(1, settings.neo4j.batch_size // 4)
-    return sum(store.write_batches("write_concept_sets", rows, batch, run_id=run.run_id))
+    return store.write_concept_sets(run.run_id, rows, batch)

@@ -45,16 +45,12 @@ import numpy as np
 from kgsynth.config import SampleConfig
 
 if TYPE_CHECKING:
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
 
 Phase = Literal["topic", "topic_concept", "concept"]
 
-#: The catalogued query that performs one step of each phase.
-STEP_QUERIES: dict[Phase, str] = {
-    "topic": "walk_topic_step",
-    "topic_concept": "walk_topic_concept_step",
-    "concept": "walk_concept_step",
-}
+#: The phases of a walk, in the order a walk goes through them.
+PHASES: tuple[Phase, ...] = ("topic", "topic_concept", "concept")
 
 
 class Node(NamedTuple):
@@ -175,13 +171,13 @@ def run_walks(
 
 
 class CypherStepper:
-    """Steps through the catalogued ``walk_*_step`` queries: one query per step slot.
+    """Steps through the graph's ``walk_*_step`` queries: one query per step slot.
 
     The query groups the walks by the node they stand on, so walks that meet at a hub share
     one expansion of its neighbours.
     """
 
-    def __init__(self, store: GraphStore, cfg: SampleConfig) -> None:
+    def __init__(self, store: GraphRepository, cfg: SampleConfig) -> None:
         self.store = store
         self.params: dict[str, Any] = {
             "epsilon": cfg.epsilon,
@@ -194,10 +190,9 @@ class CypherStepper:
             {"i": i, "key": r.key, "u": r.u, "visited": list(r.visited)}
             for i, r in enumerate(requests)
         ]
-        rows = self.store.read(STEP_QUERIES[phase], walks=walks, **self.params)
         out: list[Node | None] = [None] * len(requests)
-        for row in rows:
-            out[row["walk"]] = Node(row["key"], row["name"])
+        for stepped in self.store.walk_step(phase, walks, self.params):
+            out[stepped.walk] = Node(stepped.key, stepped.name)
         return out
 
 
@@ -242,7 +237,7 @@ class CsrStepper:
                 else np.power(1.0 + uses, -cfg.coverage_bias)
             )
         pairs: dict[Phase, tuple[list[int], list[int], list[int]]] = {
-            p: ([], [], []) for p in STEP_QUERIES
+            p: ([], [], []) for p in PHASES
         }
         for e in edges:
             kind = (e["a_label"], e["b_label"])
@@ -276,9 +271,9 @@ class CsrStepper:
             )
 
     @classmethod
-    def from_store(cls, store: GraphStore, cfg: SampleConfig) -> CsrStepper:
+    def from_store(cls, store: GraphRepository, cfg: SampleConfig) -> CsrStepper:
         """Export the graph once (two queries) and build the CSR arrays."""
-        return cls(store.read("walk_export_nodes"), store.read("walk_export_edges"), cfg)
+        return cls(store.walk_export_nodes(), store.walk_export_edges(), cfg)
 
     def step(self, phase: Phase, requests: Sequence[StepRequest]) -> list[Node | None]:
         s_label, t_label = self.labels[phase]

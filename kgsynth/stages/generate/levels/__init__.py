@@ -23,7 +23,7 @@ from kgsynth.tables import derive_seed
 
 if TYPE_CHECKING:
     from kgsynth.config import GenerateConfig, Settings
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.prompts import PromptTemplate
     from kgsynth.records import Reject
 
@@ -54,7 +54,7 @@ def parse_levels(numbers: Iterable[int]) -> list[QuestionLevel]:
 
 
 def build_items(
-    store: GraphStore, sources: Sequence[Source], template: PromptTemplate, cfg: GenerateConfig
+    store: GraphRepository, sources: Sequence[Source], template: PromptTemplate, cfg: GenerateConfig
 ) -> list[WorkItem | Reject]:
     """Work items for one shard of one level, in input order (rejects in place of items)."""
     if not sources:

@@ -16,7 +16,7 @@ from kgsynth.stages.generate.questions import ParseResult, parse_questions, ques
 
 if TYPE_CHECKING:
     from kgsynth.config import GenerateConfig
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.prompts import PromptTemplate
     from kgsynth.records import Reject
 
@@ -92,7 +92,7 @@ class QuestionLevel(ABC):
     @abstractmethod
     def build_items(
         self,
-        store: GraphStore,
+        store: GraphRepository,
         sources: Sequence[Source],
         template: PromptTemplate,
         cfg: GenerateConfig,

@@ -16,7 +16,7 @@ from kgsynth.stages.generate.levels.documents import OTHER_TOPIC
 
 if TYPE_CHECKING:
     from kgsynth.config import GenerateConfig
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.prompts import PromptTemplate
 
 
@@ -29,14 +29,14 @@ class Level3(QuestionLevel):
 
     def build_items(
         self,
-        store: GraphStore,
+        store: GraphRepository,
         sources: Sequence[Source],
         template: PromptTemplate,
         cfg: GenerateConfig,
     ) -> list[WorkItem | Reject]:
         rows = [s.row or {} for s in sources]
         ref_ids = sorted({d for r in rows for d in r.get("reference_doc_ids") or []})
-        texts = {r["id"]: r["text"] or "" for r in store.read("document_texts", ids=ref_ids)}
+        texts = store.document_texts(ref_ids)
         pairs = sorted(
             {
                 (t, c)
@@ -45,10 +45,7 @@ class Level3(QuestionLevel):
                 for c in r.get("concept_keys") or []
             }
         )
-        found = store.read(
-            "concept_topic_links", pairs=[{"topic": t, "concept": c} for t, c in pairs]
-        )
-        links = {(r["topic"], r["concept"]): (r["listed"], r["cooccurs"]) for r in found}
+        links = store.concept_topic_links(pairs)
         out: list[WorkItem | Reject] = []
         for s, row in zip(sources, rows, strict=True):
             grouped = group_set_concepts(row, links)

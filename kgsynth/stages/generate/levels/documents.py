@@ -17,7 +17,7 @@ from kgsynth.stages.generate.questions import SCHOOL_LEVELS
 
 if TYPE_CHECKING:
     from kgsynth.config import GenerateConfig
-    from kgsynth.graph import GraphStore
+    from kgsynth.graph import GraphRepository
     from kgsynth.prompts import PromptTemplate
 
 OTHER_TOPIC = "Other concepts"
@@ -38,14 +38,14 @@ class DocumentLevel(QuestionLevel):
 
     def build_items(
         self,
-        store: GraphStore,
+        store: GraphRepository,
         sources: Sequence[Source],
         template: PromptTemplate,
         cfg: GenerateConfig,
     ) -> list[WorkItem | Reject]:
         ids = [s.key for s in sources]
-        texts = {r["id"]: r["text"] or "" for r in store.read("document_texts", ids=ids)}
-        concepts = {r["id"]: r for r in store.read("document_concepts", ids=ids)}
+        texts = store.document_texts(ids)
+        concepts = store.document_concepts(ids)
         out: list[WorkItem | Reject] = []
         n = self.max_questions(cfg)
         for s in sources:
