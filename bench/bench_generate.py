@@ -37,9 +37,9 @@ from pathlib import Path
 
 from kgsynth.assets import asset_dir
 from kgsynth.config import Settings, llm_config
-from kgsynth.graph import GraphStore, localserver
+from kgsynth.graph import GraphRepository, localserver
+from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
-from kgsynth.graph.store import Connection
 from kgsynth.llm import LLMBackend, load_backend
 from kgsynth.llm.base import ChatRequest, Completion
 from kgsynth.prompts import load_prompt
@@ -77,7 +77,7 @@ class TimedBackend(LLMBackend):
             self.seconds += time.perf_counter() - began
 
 
-def load_graph(store: GraphStore) -> int:
+def load_graph(store: GraphRepository) -> int:
     """The annotated example corpus, written as given (no extraction call)."""
     pairs = []
     for doc in read_documents([asset_dir("examples") / "annotated.jsonl"]):
@@ -88,7 +88,7 @@ def load_graph(store: GraphStore) -> int:
 
 
 def raw_leg(
-    store: GraphStore, settings: Settings, sets: object, backend: LLMBackend
+    store: GraphRepository, settings: Settings, sets: object, backend: LLMBackend
 ) -> tuple[int, float]:
     """The same requests straight through the backend: (completion tokens, seconds).
     Rendering happens before the clock starts; parsing between the calls is timed (it is what
@@ -164,7 +164,9 @@ def main() -> None:
         db_home = root / "graph"
         password = localserver.local_password(db_home, None)
         state = localserver.start_server(db_home, password, "graph")
-        store = GraphStore(Connection(state.uri, localserver.USER, password, state.database, state))
+        store = GraphRepository(
+            Connection(state.uri, localserver.USER, password, state.database, state)
+        )
         try:
             Migrator(store).migrate()
             docs = load_graph(store)

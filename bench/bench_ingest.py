@@ -20,9 +20,10 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from kgsynth.graph import GraphStore, localserver
+from kgsynth.batching import batched
+from kgsynth.graph import GraphRepository, localserver
+from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
-from kgsynth.graph.store import Connection
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.ingest.build import write_batch
 
@@ -67,9 +68,9 @@ def synthetic_documents(n_docs: int, per_doc: int, n_concepts: int, seed: int) -
     return docs
 
 
-def kgsynth_leg(store: GraphStore, docs: list[tuple], batch: int) -> None:
-    for start in range(0, len(docs), batch):
-        write_batch(store, docs[start : start + batch])
+def kgsynth_leg(store: GraphRepository, docs: list[tuple], batch: int) -> None:
+    for chunk in batched(docs, batch):
+        write_batch(store, chunk)
 
 
 def reference_leg(driver, database: str, docs: list[tuple], batch: int) -> None:  # noqa: ANN001
@@ -108,8 +109,8 @@ def reference_leg(driver, database: str, docs: list[tuple], batch: int) -> None:
             session.execute_write(work)
 
 
-def relationship_count(store: GraphStore) -> int:
-    c = store.read("graph_counts")[0]
+def relationship_count(store: GraphRepository) -> int:
+    c = store.graph_counts().as_dict()
     keys = ("mentions", "document_topics", "topic_concepts", "topic_edges",
             "topic_concept_edges", "concept_edges")  # fmt: skip
     return sum(int(c[k]) for k in keys)
@@ -131,11 +132,11 @@ def main() -> None:
         state = localserver.start_server(home, password, "graph")
         try:
             conn = Connection(state.uri, localserver.USER, password, state.database, state)
-            store = GraphStore(conn)
+            store = GraphRepository(conn)
             Migrator(store).migrate()
             results = {}
             for leg in ("reference", "kgsynth") * args.repeats:
-                store.write("clear_graph")
+                store.clear_graph()
                 t0 = time.perf_counter()
                 if leg == "kgsynth":
                     kgsynth_leg(store, docs, args.batch)

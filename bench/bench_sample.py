@@ -33,10 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
+from kgsynth.batching import batched
 from kgsynth.config import SampleConfig, Settings
-from kgsynth.graph import GraphStore, localserver
+from kgsynth.graph import GraphRepository, localserver
+from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
-from kgsynth.graph.store import Connection
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.ingest.build import write_batch
@@ -94,7 +95,7 @@ def main() -> None:
         t0 = time.perf_counter()
         state = localserver.start_server(home, password, "graph")
         print(f"ArcadeDB started in {time.perf_counter() - t0:.1f} s ({state.uri})")
-        store = GraphStore(Connection(state.uri, localserver.USER, password, state.database))
+        store = GraphRepository(Connection(state.uri, localserver.USER, password, state.database))
         try:
             Migrator(store).migrate()
             bench(store, args, home)
@@ -103,13 +104,13 @@ def main() -> None:
             localserver.stop_server(home, state)
 
 
-def bench(store: GraphStore, args: argparse.Namespace, home: Path) -> None:
+def bench(store: GraphRepository, args: argparse.Namespace, home: Path) -> None:
     pairs = synthetic_documents(args.docs, args.topics, args.concepts, args.seed, args.zipf)
     t0 = time.perf_counter()
-    for i in range(0, len(pairs), args.write_batch):
-        write_batch(store, pairs[i : i + args.write_batch])
+    for chunk in batched(pairs, args.write_batch):
+        write_batch(store, chunk)
     build_s = time.perf_counter() - t0
-    g = store.read("graph_counts")[0]
+    g = store.graph_counts().as_dict()
     edges = g["topic_edges"] + g["topic_concept_edges"] + g["concept_edges"]
     print(
         f"graph: {g['documents']} documents, {g['topics']} topics + {g['concepts']} key concepts "
@@ -118,7 +119,7 @@ def bench(store: GraphStore, args: argparse.Namespace, home: Path) -> None:
         f"built in {build_s:.0f} s"
     )
     cfg = dataclasses.replace(SampleConfig(), seed=args.seed, batch_size=args.batch_size)
-    topics = sorted(Node(r["key"], r["name"]) for r in store.read("walk_topics"))
+    topics = sorted(Node(k, n) for k, n in store.walk_topics())
     draws = epoch_draws(cfg, 0, len(topics))
 
     def walk_all(stepper: CypherStepper | CsrStepper) -> tuple[list, float]:

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from kgsynth.config import Neo4jConfig, Settings
-from kgsynth.graph import GraphStore, localserver
+from kgsynth.graph import GraphRepository, localserver
+from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
-from kgsynth.graph.store import Connection
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -116,17 +116,17 @@ def graph_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conne
 
 
 @pytest.fixture(scope="session")
-def _session_store(graph_connection: Connection) -> Iterator[GraphStore]:
-    store = GraphStore(graph_connection)
+def _session_store(graph_connection: Connection) -> Iterator[GraphRepository]:
+    store = GraphRepository(graph_connection)
     Migrator(store).migrate()
     yield store
     store.close()
 
 
 @pytest.fixture
-def graph(_session_store: GraphStore) -> GraphStore:
+def graph(_session_store: GraphRepository) -> GraphRepository:
     """The session's graph store, emptied (schema kept) before the test."""
-    _session_store.write("clear_graph")
+    _session_store.clear_graph()
     return _session_store
 
 

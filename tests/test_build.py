@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.ingest.build import batch_rows, new_documents, write_batch
 
@@ -19,25 +19,25 @@ PAIRS = [
 ]
 
 
-def _edges(graph: GraphStore) -> dict[tuple[str, str], int]:
+def _edges(graph: GraphRepository) -> dict[tuple[str, str], int]:
     rows = graph.read("explore/cooccurrence_counts")
     return {(r["a"], r["b"]): r["count"] for r in rows}
 
 
 def test_batch_rows_aggregates_counts_per_pair() -> None:
-    rows = dict(batch_rows(PAIRS, {}).steps)
-    cc = {(r["a"], r["b"]): r["n"] for r in rows["add_concept_cooccurrence"]["rows"]}
+    rows = batch_rows(PAIRS, {})
+    cc = {(r["a"], r["b"]): r["n"] for r in rows.concept_pairs}
     # discriminant + quadratic formula appear together in d1 only; parabola + discriminant in d1, d3
     assert cc[("discriminant", "quadratic formula")] == 1
     assert cc[("discriminant", "parabola")] == 2
-    tt = {(r["a"], r["b"]): r["n"] for r in rows["add_topic_cooccurrence"]["rows"]}
+    tt = {(r["a"], r["b"]): r["n"] for r in rows.topic_pairs}
     assert tt == {("algebra", "geometry"): 2}
     # the first-seen spelling is the display name
-    names = {r["key"]: r["name"] for r in rows["write_concepts"]["rows"]}
+    names = {r["key"]: r["name"] for r in rows.concepts}
     assert names["quadratic formula"] == "Quadratic formula"
 
 
-def test_write_is_exact_and_idempotent(graph: GraphStore) -> None:
+def test_write_is_exact_and_idempotent(graph: GraphRepository) -> None:
     write_batch(graph, PAIRS)
     counts = graph.read("graph_counts")[0]
     assert (counts["documents"], counts["topics"], counts["concepts"]) == (3, 2, 5)
@@ -51,7 +51,7 @@ def test_write_is_exact_and_idempotent(graph: GraphStore) -> None:
     assert _edges(graph) == edges
 
 
-def test_incremental_documents_add_to_counts(graph: GraphStore) -> None:
+def test_incremental_documents_add_to_counts(graph: GraphRepository) -> None:
     write_batch(graph, PAIRS[:2])
     write_batch(graph, PAIRS[2:])
     edges = _edges(graph)

@@ -1,9 +1,10 @@
-"""The query catalog: every name the code uses exists, and an installed (non-editable) wheel
-still finds cypher/, migrations/ and examples/. (That every .cypher file is executed by some
-test is checked at the end of a full run, see conftest.py.)"""
+"""The query catalog: every name the code uses exists, only kgsynth/graph/ names queries, and
+an installed (non-editable) wheel still finds cypher/, migrations/ and examples/. (That every
+.cypher file is executed by some test is checked at the end of a full run, see conftest.py.)"""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -25,6 +26,40 @@ def test_every_query_name_used_in_code_exists() -> None:
         used |= {n for n in step.findall(text) if n in catalog() or "_" in n}
     missing = sorted(n for n in used if n not in catalog())
     assert not missing, f"code refers to queries that have no file: {missing}"
+
+
+def query_names_outside_graph(root: Path) -> list[str]:
+    """``file:line: name`` for every string constant (docstrings included) in ``root``'s
+    kgsynth/ modules outside kgsynth/graph/ that equals a catalogued query name."""
+    names = set(catalog())
+    found = []
+    for path in sorted((root / "kgsynth").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("kgsynth/graph/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=rel)):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.append(f"{rel}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_only_the_graph_package_names_queries() -> None:
+    """Stages, CLI and analysis call GraphRepository methods, never a query by name."""
+    found = query_names_outside_graph(REPO)
+    assert not found, "query names outside kgsynth/graph/:\n" + "\n".join(found)
+
+
+def test_a_query_name_outside_the_graph_package_is_found(tmp_path: Path) -> None:
+    stages, graph = tmp_path / "kgsynth" / "stages", tmp_path / "kgsynth" / "graph"
+    stages.mkdir(parents=True)
+    graph.mkdir()
+    (stages / "x.py").write_text('STEP = {"concept": "walk_concept_step"}\n')
+    (stages / "y.py").write_text('def f(s):\n    return s.read("graph_counts")\n')
+    (graph / "z.py").write_text('def f(s):\n    return s.read("graph_counts")\n')
+    assert query_names_outside_graph(tmp_path) == [
+        "kgsynth/stages/x.py:1: 'walk_concept_step'",
+        "kgsynth/stages/y.py:2: 'graph_counts'",
+    ]
 
 
 def test_installed_wheel_carries_the_assets(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from kgsynth.assets import asset_dir
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from tests.conftest import graph_env
 
 runner = CliRunner()
@@ -62,7 +62,7 @@ def test_bad_config_value_is_refused(tmp_path: Path) -> None:
 
 
 def test_ingest_given_concepts_twice_changes_nothing(
-    settings: Settings, graph: GraphStore, tmp_path: Path
+    settings: Settings, graph: GraphRepository, tmp_path: Path
 ) -> None:
     env = graph_env(settings)
     src = asset_dir("examples") / "annotated.jsonl"
@@ -80,7 +80,7 @@ def test_ingest_given_concepts_twice_changes_nothing(
 
 
 def test_bad_rows_are_counted_and_kept_with_reasons(
-    settings: Settings, graph: GraphStore, tmp_path: Path
+    settings: Settings, graph: GraphRepository, tmp_path: Path
 ) -> None:
     src = tmp_path / "mixed.jsonl"
     good = {"id": "g1", "text": "Good", "topics": ["Algebra"], "concepts": ["group", "ring"]}
@@ -95,7 +95,9 @@ def test_bad_rows_are_counted_and_kept_with_reasons(
     assert graph.read("graph_counts")[0]["documents"] == 1
 
 
-def test_all_rows_bad_is_an_error(settings: Settings, graph: GraphStore, tmp_path: Path) -> None:
+def test_all_rows_bad_is_an_error(
+    settings: Settings, graph: GraphRepository, tmp_path: Path
+) -> None:
     src = tmp_path / "bad.jsonl"
     src.write_text("{oops\n[1]\n")
     result = runner.invoke(app, ["ingest", str(src)], env=graph_env(settings))
@@ -103,7 +105,7 @@ def test_all_rows_bad_is_an_error(settings: Settings, graph: GraphStore, tmp_pat
     assert "no usable documents" in result.output and "2 rows were rejected" in result.output
 
 
-def test_db_status_and_reset(settings: Settings, graph: GraphStore) -> None:
+def test_db_status_and_reset(settings: Settings, graph: GraphRepository) -> None:
     env = graph_env(settings)
     graph.write("write_topics", rows=[{"key": "t", "name": "T"}])
     status = runner.invoke(app, ["db", "status"], env=env)

@@ -1,4 +1,4 @@
-"""Every Cypher statement in cypher/ and migrations/ passes Neo4j's own linter.
+"""Every Cypher statement in cypher/, migrations/ and tests/cypher/ passes Neo4j's own linter.
 
 Errors (severity 1: syntax, undefined variable, undeclared parameter) and warnings
 (severity 2: deprecations such as ``CALL { WITH a ... }``) both fail. The linter is the npm
@@ -15,6 +15,7 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 CYPHER = ROOT / "cypher"
 MIGRATIONS = ROOT / "migrations"
+TEST_CYPHER = TESTS / "cypher"  # statements only tests run (see tests/graph_helpers.py)
 
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
@@ -25,7 +26,13 @@ FAILING = {1: "error", 2: "warning"}
 
 
 def _cypher_files() -> list[Path]:
-    return sorted(CYPHER.rglob("*.cypher")) if CYPHER.is_dir() else []
+    """The runtime catalog's files and the test-only statements (one statement per file)."""
+    return [
+        path
+        for folder in (CYPHER, TEST_CYPHER)
+        if folder.is_dir()
+        for path in sorted(folder.rglob("*.cypher"))
+    ]
 
 
 def _migration_files() -> list[Path]:
@@ -69,7 +76,7 @@ def test_each_cypher_file_holds_one_statement() -> None:
 
 
 def test_cypher_and_migrations_are_not_empty() -> None:
-    assert _cypher_files(), f"no .cypher files under {CYPHER}"
+    assert any(CYPHER.rglob("*.cypher")), f"no .cypher files under {CYPHER}"
     assert _migration_files(), f"no .cypher migrations in {MIGRATIONS}"
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from kgsynth.config import Settings
 from kgsynth.embed.index import IDS_FILE, INDEX_FILE, META_FILE, ConceptIndex
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.keys import normalize_key
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.dedup import (
@@ -51,7 +51,7 @@ def _expected_edges(pairs: Sequence[Pair], alias_of: dict[str, str]) -> dict[tup
     return dict(counts)
 
 
-def _edges(graph: GraphStore) -> dict[tuple[str, str], int]:
+def _edges(graph: GraphRepository) -> dict[tuple[str, str], int]:
     return {(r["a"], r["b"]): r["count"] for r in graph.read("explore/cooccurrence_counts")}
 
 
@@ -59,7 +59,7 @@ def _all_keys(pairs: Sequence[Pair]) -> list[str]:
     return sorted({normalize_key(n) for _, ex in pairs for ns in ex.concepts.values() for n in ns})
 
 
-def _snapshot(graph: GraphStore, keys: list[str]) -> tuple[Any, ...]:
+def _snapshot(graph: GraphRepository, keys: list[str]) -> tuple[Any, ...]:
     """Every count a merge touches: CO_OCCURS edges and each concept's links."""
     return _edges(graph), concept_links(graph, keys)
 
@@ -72,7 +72,7 @@ def _merge_rows(merges: list[tuple[str, str]]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _merge(graph: GraphStore, merges: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+def _merge(graph: GraphRepository, merges: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
     """merge_concepts + recompute_concept_cooccurrence in one transaction, as the stage does."""
     return graph.write_many(
         [
@@ -82,7 +82,7 @@ def _merge(graph: GraphStore, merges: list[tuple[str, str]]) -> list[list[dict[s
     )
 
 
-def _undo(graph: GraphStore, alias: str, survivor: str) -> list[list[dict[str, Any]]]:
+def _undo(graph: GraphRepository, alias: str, survivor: str) -> list[list[dict[str, Any]]]:
     return graph.write_many(
         [
             ("undo_merge", {"alias": alias, "survivor": survivor}),
@@ -102,7 +102,7 @@ SMALL = [
 ]  # fmt: skip
 
 
-def test_merge_moves_links_and_recounts_exactly(graph: GraphStore) -> None:
+def test_merge_moves_links_and_recounts_exactly(graph: GraphRepository) -> None:
     write_batch(graph, SMALL)
     keys = _all_keys(SMALL)
     before = _snapshot(graph, keys)
@@ -170,7 +170,7 @@ CHAIN = [
 ]
 
 
-def test_chained_merge_repoints_aliases_and_undoes_exactly(graph: GraphStore) -> None:
+def test_chained_merge_repoints_aliases_and_undoes_exactly(graph: GraphRepository) -> None:
     write_batch(graph, CHAIN)
     keys = _all_keys(CHAIN)
     before = _snapshot(graph, keys)
@@ -232,13 +232,13 @@ SECOND = [
 SECOND_MERGES = {"pythagorean theorems": "pythagoras theorem", "cell membranes": "cell membrane"}
 
 
-def _graph_id(graph: GraphStore) -> str:
+def _graph_id(graph: GraphRepository) -> str:
     return str(graph.write("ensure_graph_id", new_id=uuid.uuid4().hex)[0]["id"])
 
 
 @pytest.mark.model
 def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, FIRST)
     progress: list[tuple[str, int, int]] = []
@@ -281,7 +281,9 @@ def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
 
 
 @pytest.mark.model
-def test_incremental_run_embeds_only_new_concepts(graph: GraphStore, settings: Settings) -> None:
+def test_incremental_run_embeds_only_new_concepts(
+    graph: GraphRepository, settings: Settings
+) -> None:
     write_batch(graph, FIRST)
     run_dedup(graph, settings)
     write_batch(graph, SECOND)  # resolve_aliases maps known alias spellings on ingest
@@ -299,7 +301,7 @@ def test_incremental_run_embeds_only_new_concepts(graph: GraphStore, settings: S
 
 
 @pytest.mark.model
-def test_undo_restores_pre_merge_counts(graph: GraphStore, settings: Settings) -> None:
+def test_undo_restores_pre_merge_counts(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, FIRST)
     keys = _all_keys(FIRST)
     before = _snapshot(graph, keys)

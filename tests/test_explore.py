@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.ingest.build import write_batch
 
@@ -15,7 +15,7 @@ def _pair(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extra
 
 
 @pytest.fixture
-def small_graph(graph: GraphStore) -> GraphStore:
+def small_graph(graph: GraphRepository) -> GraphRepository:
     write_batch(
         graph,
         [
@@ -43,7 +43,7 @@ def small_graph(graph: GraphStore) -> GraphStore:
     return graph
 
 
-def test_concept_neighbourhood(small_graph: GraphStore) -> None:
+def test_concept_neighbourhood(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/concept_neighbourhood", key="right triangle", limit=10)
     got = {(r["neighbour"], r["kind"]): r["count"] for r in rows}
     assert got == {
@@ -62,7 +62,7 @@ def test_concept_neighbourhood(small_graph: GraphStore) -> None:
     )
 
 
-def test_question_sources(small_graph: GraphStore) -> None:
+def test_question_sources(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/question_sources", set_hash="h1")
     assert [(r["document_id"], r["rank"], r["jaccard"]) for r in rows] == [
         ("d2", 1, 1.0), ("d1", 2, 0.75)
@@ -70,7 +70,7 @@ def test_question_sources(small_graph: GraphStore) -> None:
     assert rows[0]["elements"] == ["Geometry", "Pythagorean theorem", "Right triangle"]
 
 
-def test_top_concepts_per_topic(small_graph: GraphStore) -> None:
+def test_top_concepts_per_topic(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/top_concepts_per_topic", per_topic=2)
     geometry = [(r["concept"], r["count"]) for r in rows if r["topic"] == "Geometry"]
     assert geometry == [("Pythagorean theorem", 2), ("Right triangle", 2)]
@@ -79,18 +79,18 @@ def test_top_concepts_per_topic(small_graph: GraphStore) -> None:
     ]  # fmt: skip
 
 
-def test_run_usage(small_graph: GraphStore) -> None:
+def test_run_usage(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/run_usage", run_id="sample-test")
     assert {r["element"] for r in rows} == {"Geometry", "Pythagorean theorem", "Right triangle"}
     assert all(r["sets"] == 1 and r["uses"] == 1 and r["seed"] == 3 for r in rows)
 
 
-def test_unused_concepts(small_graph: GraphStore) -> None:
+def test_unused_concepts(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/unused_concepts", limit=10)
     assert [(r["concept"], r["documents"]) for r in rows] == [("Hypotenuse", 1), ("Sine", 1)]
 
 
-def test_cooccurrence_counts_listing(small_graph: GraphStore) -> None:
+def test_cooccurrence_counts_listing(small_graph: GraphRepository) -> None:
     rows = small_graph.read("explore/cooccurrence_counts")
     assert rows[0]["count"] == max(r["count"] for r in rows)
     assert ("Concept:pythagorean theorem", "Concept:right triangle", 2) in {

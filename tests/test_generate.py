@@ -15,7 +15,7 @@ import pytest
 
 from kgsynth.config import Settings, llm_config
 from kgsynth.errors import ConfigError, InputError
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.llm import ChatRequest, Completion, LLMBackend, load_backend
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
@@ -96,7 +96,7 @@ CONCEPTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _write_graph(graph: GraphStore) -> None:
+def _write_graph(graph: GraphRepository) -> None:
     write_batch(
         graph,
         [
@@ -175,7 +175,7 @@ def _rejects(run: RunFolder) -> list[dict[str, object]]:
 
 
 def _run(
-    graph: GraphStore,
+    graph: GraphRepository,
     settings: Settings,
     levels: set[int],
     backend: LLMBackend | None = None,
@@ -278,7 +278,7 @@ def test_question_ids_are_stable_and_distinct() -> None:
 
 
 # -- the queries generate runs ----------------------------------------------------------------
-def test_generate_queries_return_what_prompts_need(graph: GraphStore) -> None:
+def test_generate_queries_return_what_prompts_need(graph: GraphRepository) -> None:
     _write_graph(graph)
     assert graph.read("list_document_ids") == [{"id": "doc-a"}, {"id": "doc-b"}, {"id": "doc-c"}]
     texts = graph.read("document_texts", ids=["doc-b", "missing", "doc-c"])
@@ -311,7 +311,7 @@ def test_generate_queries_return_what_prompts_need(graph: GraphStore) -> None:
 
 
 # -- the levels against the real graph --------------------------------------------------------
-def test_level3_rows_prompts_and_rejects(graph: GraphStore, settings: Settings) -> None:
+def test_level3_rows_prompts_and_rejects(graph: GraphRepository, settings: Settings) -> None:
     _write_graph(graph)
     settings = _settings(settings, reference_chars=60, questions_per_set=2, shard_size=2)
     backend, answers = _question_backend(), _answer_backend()
@@ -370,7 +370,7 @@ def test_level3_rows_prompts_and_rejects(graph: GraphStore, settings: Settings) 
     assert manifest["plan"]["models"] == {"question": "question-model", "answer": "answer-model"}
 
 
-def test_levels_1_and_2_per_document(graph: GraphStore, settings: Settings) -> None:
+def test_levels_1_and_2_per_document(graph: GraphRepository, settings: Settings) -> None:
     _write_graph(graph)
     settings = _settings(settings, questions_per_document=3, document_chars=30)
     backend = _question_backend()
@@ -402,7 +402,7 @@ def test_levels_1_and_2_per_document(graph: GraphStore, settings: Settings) -> N
     assert report.questions_by_level == {1: 3, 2: 2}
 
 
-def test_bad_inputs_are_refused_before_any_call(graph: GraphStore, settings: Settings) -> None:
+def test_bad_inputs_are_refused_before_any_call(graph: GraphRepository, settings: Settings) -> None:
     backend = _question_backend()
     with pytest.raises(InputError, match="no documents"):
         _run(graph, settings, {1}, backend)
@@ -419,7 +419,7 @@ def test_bad_inputs_are_refused_before_any_call(graph: GraphStore, settings: Set
 
 # -- resume -----------------------------------------------------------------------------------
 def test_interrupted_run_resumes_to_the_same_rows(
-    graph: GraphStore, settings: Settings, tmp_path: Path
+    graph: GraphRepository, settings: Settings, tmp_path: Path
 ) -> None:
     _write_graph(graph)
     settings = _settings(settings, shard_size=2)  # Level-1: 2 shards, Level-3: 3 shards
@@ -459,7 +459,7 @@ def test_interrupted_run_resumes_to_the_same_rows(
 
 
 # -- dry run ----------------------------------------------------------------------------------
-def test_estimate_counts_calls_and_tokens(graph: GraphStore, settings: Settings) -> None:
+def test_estimate_counts_calls_and_tokens(graph: GraphRepository, settings: Settings) -> None:
     _write_graph(graph)
     settings = _settings(settings, question_max_new_tokens=100, answer_max_new_tokens=300)
     planned = estimate(graph, settings, _sets(), {1, 2, 3})
@@ -485,7 +485,9 @@ def tiny_llama(tmp_path_factory: pytest.TempPathFactory, tiny_llama_folder: Path
     return load_backend(cfg, tmp_path_factory.mktemp("home"), str(tiny_llama_folder))
 
 
-def test_tiny_llama_plumbing(graph: GraphStore, settings: Settings, tiny_llama: LLMBackend) -> None:
+def test_tiny_llama_plumbing(
+    graph: GraphRepository, settings: Settings, tiny_llama: LLMBackend
+) -> None:
     _write_graph(graph)
     llm = dataclasses.replace(settings.llm, max_new_tokens=160, seed=3)
     settings = _settings(dataclasses.replace(settings, llm=llm), answer_max_new_tokens=12,

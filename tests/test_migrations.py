@@ -9,19 +9,20 @@ import pytest
 
 from kgsynth.assets import asset_dir
 from kgsynth.errors import MigrationError
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.graph.migrator import Migrator, migration_files
+from tests.graph_helpers import run_test_cypher
 
 
 @pytest.fixture
-def empty_store(graph: GraphStore) -> GraphStore:
+def empty_store(graph: GraphRepository) -> GraphRepository:
     """The session graph with its migration records removed (the schema stays: IF NOT EXISTS)."""
     graph.write("clear_graph")
     graph.write("forget_migrations")
     return graph
 
 
-def test_migrate_applies_every_file_once(empty_store: GraphStore) -> None:
+def test_migrate_applies_every_file_once(empty_store: GraphRepository) -> None:
     files = migration_files()
     assert [f.version for f in files] == list(range(1, len(files) + 1))
     migrator = Migrator(empty_store)
@@ -34,7 +35,7 @@ def test_migrate_applies_every_file_once(empty_store: GraphStore) -> None:
     assert migrator.status().current_version == files[-1].version
 
 
-def test_edited_applied_migration_is_refused(empty_store: GraphStore, tmp_path: Path) -> None:
+def test_edited_applied_migration_is_refused(empty_store: GraphRepository, tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     shutil.copytree(asset_dir("migrations"), folder)
     Migrator(empty_store, folder).migrate()
@@ -54,9 +55,9 @@ def test_misnamed_migration_file_is_refused(tmp_path: Path) -> None:
         migration_files(tmp_path)
 
 
-def test_schema_enforces_unique_keys(graph: GraphStore) -> None:
+def test_schema_enforces_unique_keys(graph: GraphRepository) -> None:
     from kgsynth.errors import QueryError
 
     graph.write("write_topics", rows=[{"key": "algebra", "name": "Algebra"}])
     with pytest.raises(QueryError):
-        graph.write("test_support/create_duplicate_topic", key="algebra")
+        run_test_cypher(graph, "create_duplicate_topic", key="algebra")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from kgsynth.assets import asset_dir
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from tests.conftest import graph_env
 
 runner = CliRunner()
@@ -22,7 +22,7 @@ runner = CliRunner()
 
 @pytest.mark.model
 def test_chain_on_bundled_documents(
-    settings: Settings, graph: GraphStore, model_home: Path, tmp_path: Path
+    settings: Settings, graph: GraphRepository, model_home: Path, tmp_path: Path
 ) -> None:
     examples = asset_dir("examples")
     corpus = tmp_path / "docs.jsonl"

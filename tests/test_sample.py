@@ -17,7 +17,7 @@ import pytest
 from kgsynth.analysis.coverage import coverage
 from kgsynth.config import Settings, changed
 from kgsynth.errors import InputError
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.keys import set_hash
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
@@ -54,7 +54,7 @@ LONELY = _doc("lonely", {"Lonely Topic": ("Solo Idea",)})
 
 
 def sample(
-    graph: GraphStore, settings: Settings, **changes: object
+    graph: GraphRepository, settings: Settings, **changes: object
 ) -> tuple[SampleReport, pa.Table]:
     s = settings.updated(sample=changed(settings.sample, **changes)) if changes else settings
     run = RunFolder(s.runs_dir, "sample")
@@ -70,7 +70,7 @@ def _sets(table: pa.Table) -> list[tuple[str, ...]]:
 
 
 def test_walks_take_the_drawn_number_of_steps_without_revisits(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, corpus())
     cfg = settings.sample
@@ -94,7 +94,7 @@ def test_walks_take_the_drawn_number_of_steps_without_revisits(
     assert {len(w.concepts) for w in walks} == {4, 5}
 
 
-def test_step_ranges_are_parameters(graph: GraphStore, settings: Settings) -> None:
+def test_step_ranges_are_parameters(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, corpus())
     report, table = sample(
         graph, settings, topic_steps_min=0, topic_steps_max=0, concept_steps_min=1,
@@ -105,7 +105,9 @@ def test_step_ranges_are_parameters(graph: GraphStore, settings: Settings) -> No
     assert {len(c) for c in table.column("concept_keys").to_pylist()} == {2}
 
 
-def test_dead_ends_end_the_phase_and_are_recorded(graph: GraphStore, settings: Settings) -> None:
+def test_dead_ends_end_the_phase_and_are_recorded(
+    graph: GraphRepository, settings: Settings
+) -> None:
     write_batch(graph, [*corpus(), LONELY])
     report, table = sample(graph, settings)
     rows = [r for r in table.to_pylist() if r["start_topic"] == "lonely topic"]
@@ -117,7 +119,7 @@ def test_dead_ends_end_the_phase_and_are_recorded(graph: GraphStore, settings: S
 
 
 def test_end_walk_policy_sets_walks_without_concepts_aside(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, [*corpus(), LONELY])
     report, table = sample(graph, settings, dead_end="end_walk")
@@ -130,7 +132,7 @@ def test_end_walk_policy_sets_walks_without_concepts_aside(
     assert json.loads(first["payload"]) == ["Topic:lonely topic"]
 
 
-def test_revisits_happen_only_when_allowed(graph: GraphStore, settings: Settings) -> None:
+def test_revisits_happen_only_when_allowed(graph: GraphRepository, settings: Settings) -> None:
     # Two topics and two ideas: a walk of 2 topic steps must come back to its start.
     write_batch(graph, [_doc("d", {"Algebra": ("Idea 1",), "Geometry": ("Idea 2",)})])
     report, table = sample(graph, settings, topic_steps_min=2, concept_steps_min=1,
@@ -165,7 +167,7 @@ SCHEMA = pa.schema(
 )
 
 
-def test_run_writes_shards_graph_and_manifest(graph: GraphStore, settings: Settings) -> None:
+def test_run_writes_shards_graph_and_manifest(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, corpus())
     progress: list[tuple[int, int]] = []
     s = settings.updated(sample=changed(settings.sample, batch_size=4, seed=3))
@@ -209,7 +211,7 @@ def test_run_writes_shards_graph_and_manifest(graph: GraphStore, settings: Setti
 
 
 def test_same_seed_same_sets_any_batch_size_other_seed_other_sets(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, corpus())
     _, first = sample(graph, settings, seed=7)
@@ -224,7 +226,7 @@ def test_same_seed_same_sets_any_batch_size_other_seed_other_sets(
     assert _sets(other) != _sets(first)
 
 
-def test_sets_are_deduplicated_within_a_run(graph: GraphStore, settings: Settings) -> None:
+def test_sets_are_deduplicated_within_a_run(graph: GraphRepository, settings: Settings) -> None:
     # One topic pair, three ideas: every walk finds one of very few sets.
     write_batch(graph, [_doc("d", {"Algebra": ("Idea 1", "Idea 2"), "Geometry": ("Idea 3",)})])
     report, table = sample(graph, settings, epochs=20, concept_steps_min=1, concept_steps_max=1)
@@ -233,7 +235,7 @@ def test_sets_are_deduplicated_within_a_run(graph: GraphStore, settings: Setting
     assert report.walks == 40 and report.duplicates_skipped == 40 - report.sets > 0
 
 
-def test_skip_used_skips_sets_of_earlier_runs(graph: GraphStore, settings: Settings) -> None:
+def test_skip_used_skips_sets_of_earlier_runs(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, corpus())
     _, first = sample(graph, settings, seed=1)
     earlier = set(first.column("set_hash").to_pylist())
@@ -255,14 +257,14 @@ def test_skip_used_skips_sets_of_earlier_runs(graph: GraphStore, settings: Setti
     assert graph.read("used_concept_sets", hashes=["no-such-hash"], run_id="x") == []
 
 
-def test_max_sets_caps_the_run(graph: GraphStore, settings: Settings) -> None:
+def test_max_sets_caps_the_run(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, corpus())
     report, table = sample(graph, settings, max_sets=3, batch_size=2)
     assert report.sets == table.num_rows == 3
     assert graph.read("graph_counts")[0]["concept_sets"] == 3
 
 
-def test_resume_skips_finished_shards(graph: GraphStore, settings: Settings) -> None:
+def test_resume_skips_finished_shards(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, corpus())
     s = settings.updated(sample=changed(settings.sample, batch_size=2))
     run = RunFolder(s.runs_dir, "sample")
@@ -279,7 +281,7 @@ def test_resume_skips_finished_shards(graph: GraphStore, settings: Settings) -> 
     assert again.equals(table)
 
 
-def test_an_empty_graph_is_an_input_error(graph: GraphStore, settings: Settings) -> None:
+def test_an_empty_graph_is_an_input_error(graph: GraphRepository, settings: Settings) -> None:
     with pytest.raises(InputError, match="no topics"):
         sample(graph, settings)
 
@@ -301,7 +303,7 @@ def _candidate(topics: list[str], concepts: list[str]) -> CandidateSet:
     return CandidateSet(Walk(0, t[0], t, c), set_hash(topics, concepts), t, c)
 
 
-def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphStore) -> None:
+def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphRepository) -> None:
     write_batch(graph, TOY)
     s1 = _candidate(["geometry"], ["z", "w"])
     s2 = _candidate(["algebra"], ["x"])
@@ -327,7 +329,7 @@ def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphStore) -> None:
 # -- persistence and coverage ------------------------------------------------------------------
 
 
-def _start(graph: GraphStore, run_id: str) -> None:
+def _start(graph: GraphRepository, run_id: str) -> None:
     graph.write("start_run", id=run_id, kind="sample", started_at="2026-11-21T00:00:00+00:00",
                 params="{}", seed=0, model=None)  # fmt: skip
 
@@ -341,7 +343,7 @@ def _set_row(hash_: str, topics: list[str], concepts: list[str], refs: list[str]
     }  # fmt: skip
 
 
-def test_coverage_by_hand(graph: GraphStore) -> None:
+def test_coverage_by_hand(graph: GraphRepository) -> None:
     write_batch(graph, TOY[:2] + TOY[3:4])  # d1, d2, d3
     # Graph: topics algebra, geometry, calculus; concepts x, y, z, w, v. Edges: topic-topic
     # algebra-geometry; topic-concept algebra/geometry x y z (d1), geometry-w (d2), calculus-v;
@@ -382,7 +384,9 @@ def test_coverage_by_hand(graph: GraphStore) -> None:
     assert coverage(graph, "no-such-run")["edges"]["touched"] == 0
 
 
-def test_coverage_of_a_sample_run_matches_its_table(graph: GraphStore, settings: Settings) -> None:
+def test_coverage_of_a_sample_run_matches_its_table(
+    graph: GraphRepository, settings: Settings
+) -> None:
     write_batch(graph, corpus())
     report, table = sample(graph, settings, epochs=2)
     run_id = table.column("run_id")[0].as_py()
@@ -396,7 +400,7 @@ def test_coverage_of_a_sample_run_matches_its_table(graph: GraphStore, settings:
 
 
 def test_coverage_bias_steers_a_later_run_to_less_used_concepts(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, corpus())
     _, earlier = sample(graph, settings, epochs=2, seed=5)

@@ -18,7 +18,7 @@ import pytest
 from scipy.stats import chisquare
 
 from kgsynth.config import SampleConfig
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.stages.sample.walk import CsrStepper, CypherStepper, Phase, StepRequest
 
 pytestmark = pytest.mark.graph
@@ -34,7 +34,7 @@ CONCEPT_EDGES = {("c0", "c1"): 1, ("c0", "c2"): 3, ("c0", "c3"): 5, ("c0", "c4")
 USES = {"c0": 1, "c1": 3, "c2": 0, "c3": 1, "c4": 0}
 
 
-def _write_graph(graph: GraphStore) -> None:
+def _write_graph(graph: GraphRepository) -> None:
     """The graph through the build's own catalog queries, with exact counts."""
     graph.write("write_topics", rows=[{"key": f"t{i}", "name": f"T{i}"} for i in range(5)])
     graph.write("write_concepts", rows=[{"key": f"c{i}", "name": f"C{i}"} for i in range(5)])
@@ -61,7 +61,7 @@ def _write_graph(graph: GraphStore) -> None:
 
 
 @pytest.fixture(scope="module")
-def walk_graph(_session_store: GraphStore) -> GraphStore:
+def walk_graph(_session_store: GraphRepository) -> GraphRepository:
     _session_store.write("clear_graph")
     _write_graph(_session_store)
     return _session_store
@@ -109,7 +109,7 @@ def inverse_cdf_pick(counts: dict[str, int], temperature: float, gamma: float, u
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_transition_frequencies_match_the_law(walk_graph: GraphStore, case: str) -> None:
+def test_transition_frequencies_match_the_law(walk_graph: GraphRepository, case: str) -> None:
     phase, start, visited, temperature, gamma, counts = CASES[case]
     cfg = dataclasses.replace(SampleConfig(), temperature=temperature, coverage_bias=gamma)
     draws = np.random.default_rng(20261121).random(STEPS)
@@ -133,7 +133,7 @@ def test_transition_frequencies_match_the_law(walk_graph: GraphStore, case: str)
     assert csr.step(phase, requests) == picks
 
 
-def test_dead_ends_return_none(walk_graph: GraphStore) -> None:
+def test_dead_ends_return_none(walk_graph: GraphRepository) -> None:
     cfg = SampleConfig()
     requests = [
         StepRequest("t0", 0.5, ("t0", "t1", "t2", "t3", "t4")),  # every neighbour visited
@@ -154,7 +154,7 @@ def test_dead_ends_return_none(walk_graph: GraphStore) -> None:
     ) == [None]
 
 
-def test_export_holds_the_walk_graph(walk_graph: GraphStore) -> None:
+def test_export_holds_the_walk_graph(walk_graph: GraphRepository) -> None:
     nodes = {(r["label"], r["key"]): r["uses"] for r in walk_graph.read("walk_export_nodes")}
     assert {k: v for (label, k), v in nodes.items() if label == "Concept"} == USES
     assert {k for (label, k) in nodes if label == "Topic"} == {f"t{i}" for i in range(5)}

@@ -1,4 +1,5 @@
-// Test support: CREATE (not MERGE) a topic, to prove the uniqueness constraint holds.
+// Test only (tests/test_migrations.py): CREATE (not MERGE) a topic, to prove the uniqueness
+// constraint holds.
 // Parameters: $key.
 // Returns: key.
 CREATE (t:Topic {key: $key, name: $key})
