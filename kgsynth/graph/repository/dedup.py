@@ -12,20 +12,29 @@ from kgsynth.graph.store import GraphStore, Row
 
 @dataclass(frozen=True)
 class MergedBatch:
-    """What one merge transaction did: the aliases merged (a planned merge whose alias or
-    survivor was missing or already merged is left out) and the recount's row(s)."""
+    """What one merge transaction did: a row per merge made (alias, survivor, mentions,
+    listings, repointed, dropped; a planned merge whose alias or survivor was missing or
+    already merged has none) and the recount's row (concepts, concept_edges, topic_edges)."""
 
-    aliases: list[str]
+    merged: list[Row]
     recounted: list[Row]
+
+    @property
+    def aliases(self) -> list[str]:
+        return [r["alias"] for r in self.merged]
 
 
 @dataclass(frozen=True)
 class UndoneMerge:
-    """One undone merge: the alias's display name and the links it got back."""
+    """One undone merge: the alias (key and display name), its survivor, the links the alias
+    got back, and the recount's row."""
 
+    alias: str
     alias_name: str
+    survivor: str
     mentions: int
     listings: int
+    recounted: list[Row]
 
 
 class DedupOps(GraphStore):
@@ -51,7 +60,7 @@ class DedupOps(GraphStore):
                 ("recompute_concept_cooccurrence", {"keys": survivors}),
             ]
         )
-        return MergedBatch([r["alias"] for r in done], counted)
+        return MergedBatch(done, counted)
 
     def resolve_aliases(self, keys: Sequence[str]) -> dict[str, str]:
         """Alias key -> survivor key, for those ``keys`` that were merged into another."""
@@ -68,7 +77,7 @@ class DedupOps(GraphStore):
     def undo_merge(self, alias: str, survivor: str) -> UndoneMerge | None:
         """Undo the merge of ``alias`` into ``survivor`` and recount both, in ONE transaction;
         None when ``alias`` was not merged into ``survivor``."""
-        undone, _ = self.write_many(
+        undone, counted = self.write_many(
             [
                 ("undo_merge", {"alias": alias, "survivor": survivor}),
                 ("recompute_concept_cooccurrence", {"keys": [alias, survivor]}),
@@ -77,4 +86,11 @@ class DedupOps(GraphStore):
         if not undone:
             return None
         row = undone[0]
-        return UndoneMerge(row["alias_name"], int(row["mentions"]), int(row["listings"]))
+        return UndoneMerge(
+            row["alias"],
+            row["alias_name"],
+            row["survivor"],
+            int(row["mentions"]),
+            int(row["listings"]),
+            counted,
+        )
