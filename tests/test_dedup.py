@@ -7,8 +7,8 @@ to their survivor), never read back from what the code under test wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
@@ -19,6 +19,7 @@ import pytest
 from kgsynth.config import Settings
 from kgsynth.embed.index import IDS_FILE, INDEX_FILE, META_FILE, ConceptIndex
 from kgsynth.graph import GraphRepository
+from kgsynth.graph.repository import UndoneMerge
 from kgsynth.keys import normalize_key
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.dedup import (
@@ -74,21 +75,8 @@ def _merge_rows(merges: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 def _merge(graph: GraphRepository, merges: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
     """merge_concepts + recompute_concept_cooccurrence in one transaction, as the stage does."""
-    return graph.write_many(
-        [
-            ("merge_concepts", {"rows": _merge_rows(merges)}),
-            ("recompute_concept_cooccurrence", {"keys": sorted({s for _, s in merges})}),
-        ]
-    )
-
-
-def _undo(graph: GraphRepository, alias: str, survivor: str) -> list[list[dict[str, Any]]]:
-    return graph.write_many(
-        [
-            ("undo_merge", {"alias": alias, "survivor": survivor}),
-            ("recompute_concept_cooccurrence", {"keys": [alias, survivor]}),
-        ]
-    )
+    done = graph.merge_concepts(_merge_rows(merges), sorted({s for _, s in merges}))
+    return [done.merged, done.recounted]
 
 
 # -- the queries, without a model ----------------------------------------------------------
@@ -153,13 +141,16 @@ def test_merge_moves_links_and_recounts_exactly(graph: GraphRepository) -> None:
     # a second identical merge finds the alias already merged and does nothing
     assert _merge(graph, [("quadratic formulas", "quadratic formula")])[0] == []
 
-    undone, recounted = _undo(graph, "quadratic formulas", "quadratic formula")
-    assert undone == [{"alias": "quadratic formulas", "alias_name": "quadratic formulas",
-                       "survivor": "quadratic formula", "mentions": 2, "listings": 2}]  # fmt: skip
-    assert recounted[0]["concepts"] == 2
+    undone = graph.undo_merge("quadratic formulas", "quadratic formula")
+    assert undone is not None
+    assert dataclasses.replace(undone, recounted=[]) == UndoneMerge(
+        alias="quadratic formulas", alias_name="quadratic formulas",
+        survivor="quadratic formula", mentions=2, listings=2, recounted=[],
+    )  # fmt: skip
+    assert undone.recounted[0]["concepts"] == 2
     assert _snapshot(graph, keys) == before
     assert list_merges(graph) == []
-    assert _undo(graph, "quadratic formulas", "quadratic formula")[0] == []
+    assert graph.undo_merge("quadratic formulas", "quadratic formula") is None
 
 
 CHAIN = [
@@ -193,14 +184,14 @@ def test_chained_merge_repoints_aliases_and_undoes_exactly(graph: GraphRepositor
                              {"topic": "z", "count": 3}]  # fmt: skip
 
     # undo a alone: a gets back only what was its own; b and c stay merged into t
-    _undo(graph, "a", "t")
+    graph.undo_merge("a", "t")
     assert _edges(graph) == _expected_edges(CHAIN, {"b": "t", "c": "t"})
     links = {r["key"]: r for r in concept_links(graph, ["a", "t"])}
     assert links["a"]["listings"] == [{"topic": "x", "count": 2}, {"topic": "z", "count": 1}]
     assert links["t"]["listings"] == [{"topic": "x", "count": 2}, {"topic": "y", "count": 3},
                                       {"topic": "z", "count": 2}]  # fmt: skip
-    _undo(graph, "b", "t")
-    _undo(graph, "c", "t")
+    graph.undo_merge("b", "t")
+    graph.undo_merge("c", "t")
     assert _snapshot(graph, keys) == before
 
 
@@ -232,10 +223,6 @@ SECOND = [
 SECOND_MERGES = {"pythagorean theorems": "pythagoras theorem", "cell membranes": "cell membrane"}
 
 
-def _graph_id(graph: GraphRepository) -> str:
-    return str(graph.write("ensure_graph_id", new_id=uuid.uuid4().hex)[0]["id"])
-
-
 @pytest.mark.model
 def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
     graph: GraphRepository, settings: Settings
@@ -265,7 +252,7 @@ def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
     assert (counts["concepts"], counts["merged_concepts"]) == (9, 3)
 
     # the index is persisted beside the graph, tied to its id
-    graph_id = _graph_id(graph)
+    graph_id = graph.ensure_graph_id()
     assert report.index_path == settings.home / "index" / graph_id
     assert all((report.index_path / f).is_file() for f in (INDEX_FILE, IDS_FILE, META_FILE))
     meta = json.loads((report.index_path / META_FILE).read_text())

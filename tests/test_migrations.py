@@ -17,8 +17,8 @@ from tests.graph_helpers import run_test_cypher
 @pytest.fixture
 def empty_store(graph: GraphRepository) -> GraphRepository:
     """The session graph with its migration records removed (the schema stays: IF NOT EXISTS)."""
-    graph.write("clear_graph")
-    graph.write("forget_migrations")
+    graph.clear_graph()
+    graph.forget_migrations()
     return graph
 
 
@@ -29,7 +29,7 @@ def test_migrate_applies_every_file_once(empty_store: GraphRepository) -> None:
     assert [f.version for f in migrator.status().pending] == [f.version for f in files]
     applied = migrator.migrate()
     assert [f.version for f in applied] == [f.version for f in files]
-    rows = empty_store.read("list_migrations")
+    rows = empty_store.applied_migrations()
     assert [r["checksum"] for r in rows] == [f.checksum for f in files]
     assert migrator.migrate() == []  # second run: nothing to do
     assert migrator.status().current_version == files[-1].version
