@@ -11,6 +11,7 @@ from kgsynth.cli import (
     commands_db,
     commands_dedup,
     commands_demo,
+    commands_explore,
     commands_export,
     commands_generate,
     commands_ingest,
@@ -62,6 +63,7 @@ for module in (
     commands_dedup,
     commands_sample,
     commands_generate,
+    commands_explore,
     commands_export,
 ):
     module.register(app)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
 from kgsynth.cli.common import console, handle_errors, settings_of
+from kgsynth.config import mask_uri
 from kgsynth.errors import KgsynthError
 from kgsynth.graph import localserver, open_graph
 from kgsynth.graph.migrator import Migrator
@@ -19,11 +21,19 @@ app = typer.Typer(no_args_is_help=True, help="Start, stop, inspect and migrate t
 def start(ctx: typer.Context) -> None:
     """Start the local ArcadeDB server and keep it running (Bolt on loopback).
 
-    Later commands reuse it; connect Neo4j tools or the neo4j driver to the printed URI.
+    Later commands reuse it; the neo4j driver and Neo4j tools connect to the printed URI, and
+    `kgsynth explore` draws views of the graph as pages. With KGSYNTH_NEO4J_URI set there is
+    nothing to start: this prints that server's Neo4j Browser address instead.
     """
     settings = settings_of(ctx)
     if settings.neo4j.uri:
-        raise KgsynthError("KGSYNTH_NEO4J_URI is set: kgsynth uses that server, nothing to start")
+        console.print(
+            f"KGSYNTH_NEO4J_URI is set: kgsynth uses {mask_uri(settings.neo4j.uri)}; "
+            "nothing to start here",
+            markup=False,
+        )
+        console.print(f"  Neo4j Browser : {browser_address(settings.neo4j.uri)}", markup=False)
+        return
     state = localserver.running_server(settings.home)
     if state is None:
         cfg = settings.neo4j
@@ -39,7 +49,8 @@ def start(ctx: typer.Context) -> None:
         console.print(f"the local graph server is already running (pid {state.pid})")
     console.print(f"  Bolt URI : {state.uri}  (user {localserver.USER}, database {state.database})")
     console.print(f"  password : in {settings.home / 'local-password'}")
-    console.print(f"  HTTP API : {state.web_url}")
+    console.print("  explore  : kgsynth explore topics | concept --key NAME | coverage | merges")
+    console.print("             (writes an HTML page; this embedded server has no web console)")
     console.print("  stop with: kgsynth db stop")
 
 
@@ -101,3 +112,15 @@ def reset(
     with open_graph(settings) as store:
         deleted = store.clear_graph()
     console.print(f"deleted {deleted} nodes")
+
+
+def browser_address(uri: str) -> str:
+    """Where Neo4j Browser usually is for a Bolt URI (the server's HTTP port 7474, or 7473
+    with TLS); Aura databases open it from the Aura console."""
+    parsed = urlsplit(uri)
+    host = parsed.hostname or "localhost"
+    if host.endswith(".databases.neo4j.io"):
+        return "open the database in the Aura console (Query / Explore)"
+    if parsed.scheme.endswith(("+s", "+ssc")):
+        return f"https://{host}:7473/browser/"
+    return f"http://{host}:7474/browser/"

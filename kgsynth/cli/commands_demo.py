@@ -13,6 +13,7 @@ from kgsynth.cli.commands_ingest import do_ingest
 from kgsynth.cli.commands_sample import do_sample
 from kgsynth.cli.common import console, handle_errors, settings_of
 from kgsynth.config import changed
+from kgsynth.explore import write_run_views
 from kgsynth.graph import open_graph
 from kgsynth.tables import CONCEPT_SETS_TABLE
 
@@ -57,6 +58,7 @@ def demo(
             store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
         )
         counts = store.graph_counts()
+        pages = write_run_views(store, settings.runs_dir, gen_run.run_id, gen_run.path / "explore")
     table = Table(title="kgsynth demo")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -76,7 +78,9 @@ def demo(
     console.print(f"concept sets : {sample_run.path / 'concept_sets'}")
     console.print(f"questions/answers : {gen_run.path}")
     console.print(f"graph : {uri} (stopped now; data kept in {settings.home})")
+    for page in pages:
+        console.print(f"graph view : {page}  (open it in a web browser)")
     console.print(
-        "explore : `kgsynth stats`, or `kgsynth db start` and open the printed Bolt URI "
-        "with any Neo4j tool; saved queries are in cypher/explore/"
+        "explore more : `kgsynth explore topics|concept|question|coverage|merges`, "
+        "`kgsynth stats`; saved Neo4j Browser queries are in cypher/explore/"
     )

@@ -11,12 +11,15 @@ parameters; statements come only from the catalog (``cypher/*.cypher``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kgsynth.batching import batched
 from kgsynth.config import mask
 from kgsynth.errors import GraphUnavailableError, QueryError
 from kgsynth.graph.catalog import query
+
+if TYPE_CHECKING:
+    from kgsynth.graph.elements import GraphResult
 
 Row = dict[str, Any]
 
@@ -72,6 +75,30 @@ class GraphStore:
             return [tx.run(query(n).text, p).data() for n, p in steps]
 
         return self._execute(work, write=True, what=", ".join(n for n, _ in steps))
+
+    def read_graph(self, name: str, **params: Any) -> GraphResult:
+        """Run the read query ``name`` and keep the nodes and relationships it returned
+        (for pages that draw them); in its rows, graph elements become their element ids."""
+        from kgsynth.graph.elements import GraphNode, GraphRelationship, GraphResult
+
+        self._check_params(name, params)
+        text = query(name).text
+
+        def work(tx: Any) -> GraphResult:
+            result = tx.run(text, params)
+            rows = [{k: _element_ids(v) for k, v in record.items()} for record in result]
+            graph = result.graph()
+            nodes = [GraphNode(n.element_id, tuple(sorted(n.labels)), dict(n)) for n in graph.nodes]
+            rels = [
+                GraphRelationship(
+                    r.element_id, r.type, r.start_node.element_id, r.end_node.element_id, dict(r)
+                )
+                for r in graph.relationships
+                if r.start_node is not None and r.end_node is not None
+            ]
+            return GraphResult(rows, nodes, rels)
+
+        return self._execute(work, write=False, what=name)
 
     def write_batches(
         self, name: str, rows: Iterable[Row], batch_size: int, **params: Any
@@ -141,3 +168,16 @@ class GraphStore:
 
     def close(self) -> None:
         self._close_quietly()
+
+
+def _element_ids(value: Any) -> Any:
+    """A returned value with every node and relationship replaced by its element id."""
+    from neo4j.graph import Node, Relationship
+
+    if isinstance(value, Node | Relationship):
+        return value.element_id
+    if isinstance(value, list):
+        return [_element_ids(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _element_ids(v) for k, v in value.items()}
+    return value

@@ -11,6 +11,7 @@ analysis call the methods.
 from __future__ import annotations
 
 from kgsynth.graph.repository.dedup import DedupOps, MergedBatch, UndoneMerge
+from kgsynth.graph.repository.explore import ConceptName, ExploreOps
 from kgsynth.graph.repository.generate import GenerateOps
 from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
@@ -27,6 +28,7 @@ class GraphRepository(
     GenerateOps,
     RunOps,
     StatsOps,
+    ExploreOps,
     MigrationOps,
     GraphStore,
 ):
@@ -34,6 +36,7 @@ class GraphRepository(
 
 
 __all__ = [
+    "ConceptName",
     "EdgeCoverage",
     "GraphCounts",
     "GraphRepository",
