@@ -26,9 +26,8 @@ from kgsynth.embed.index import (
     META_FILE,
     ConceptIndex,
     index_dir,
-    knn_above,
-    range_above,
 )
+from kgsynth.embed.search import knn_above, range_above
 from kgsynth.stages.dedup import Pairs, cluster_ids, similar_pairs
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from kgsynth.embed.search import knn_above, range_above
 from kgsynth.errors import require
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ IDS_FILE = "ids.json"
 META_FILE = "meta.json"
 FORMAT = 1
 SEARCH_CHUNK = 4096  # queries per search call (progress granularity; faiss's BLAS block size)
-FIRST_K = 16  # neighbours asked for first by the k-nearest search
 
 
 @dataclass(frozen=True)
@@ -228,45 +228,6 @@ class ConceptIndex:
             loaded._key_of[int(id_)] = key
             loaded._id_of[key] = int(id_)
         return loaded
-
-
-def range_above(index: Any, queries: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
-    """(query row, id, score) of every hit with score >= threshold, by ``range_search``.
-
-    faiss keeps inner products strictly above the radius, so the radius is the next float
-    below the threshold.
-    """
-    radius = float(np.nextafter(np.float32(threshold), np.float32(-2)))
-    lims, scores, ids = index.range_search(queries, radius)
-    rows = np.repeat(np.arange(len(queries), dtype=np.int64), np.diff(lims).astype(np.int64))
-    keep = scores >= np.float32(threshold)
-    return rows[keep], ids[keep].astype(np.int64), scores[keep]
-
-
-def knn_above(
-    index: Any, queries: np.ndarray, threshold: float, k: int = FIRST_K
-) -> tuple[np.ndarray, ...]:
-    """The same hits as :func:`range_above` from k-nearest searches (what GPU indexes offer).
-
-    Rows whose k-th neighbour still scores >= threshold are searched again with twice the k,
-    until each row's list ends below the threshold or holds every stored vector.
-    """
-    total = index.ntotal
-    pending = np.arange(len(queries), dtype=np.int64)
-    out_rows, out_ids, out_scores = [], [], []
-    while len(pending):
-        k = min(k, total)
-        scores, ids = index.search(queries[pending], k)
-        full = (scores[:, -1] >= np.float32(threshold)) & (k < total)
-        done = ~full
-        hit = (scores >= np.float32(threshold)) & (ids >= 0) & done[:, None]
-        row_idx, col_idx = np.nonzero(hit)
-        out_rows.append(pending[row_idx])
-        out_ids.append(ids[row_idx, col_idx].astype(np.int64))
-        out_scores.append(scores[row_idx, col_idx])
-        pending = pending[full]
-        k *= 2
-    return np.concatenate(out_rows), np.concatenate(out_ids), np.concatenate(out_scores)
 
 
 def _mismatch(
