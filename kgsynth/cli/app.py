@@ -13,6 +13,7 @@ from kgsynth.cli import (
     commands_demo,
     commands_explore,
     commands_export,
+    commands_fit,
     commands_generate,
     commands_ingest,
     commands_sample,
@@ -68,6 +69,7 @@ for module in (
 ):
     module.register(app)
 commands_stats.register(app)
+commands_fit.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
 
