@@ -101,8 +101,11 @@ def fit_law(
     converged = 0
     for theta0 in starts:
         theta0 = np.clip(theta0, lower + 1e-9, upper - 1e-9)
-        with np.errstate(all="ignore"):
-            result = least_squares(residuals, theta0, bounds=(lower, upper), method="trf")
+        try:
+            with np.errstate(all="ignore"):
+                result = least_squares(residuals, theta0, bounds=(lower, upper), method="trf")
+        except ValueError:  # scipy refuses a start whose residuals are not finite
+            continue
         if result.status <= 0 or not np.isfinite(result.cost):
             continue
         converged += 1

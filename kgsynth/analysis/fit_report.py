@@ -80,14 +80,11 @@ def table_rows(fit: ModelFit, gain: float, margin: float) -> list[tuple[str, str
         ("AIC", f"{r.aic:.1f}", f"{p.aic:.1f}"),
     ]
     if fit.heldout:
-        rows.append(
-            (f"held-out MAE ({fit.heldout} pts)", _num(r.heldout_mae), _num(p.heldout_mae))
-        )
-    for tokens in fit.predictions["rectified"]:
+        rows.append((f"held-out MAE ({fit.heldout} pts)", _num(r.heldout_mae), _num(p.heldout_mae)))
+    rect_at, power_at = fit.predictions["rectified"], fit.predictions["power"]
+    for tokens in rect_at:
         label = f"L({format_count(int(tokens))})"
-        rows.append(
-            (label, _num(fit.predictions["rectified"][tokens]), _num(fit.predictions["power"][tokens]))
-        )
+        rows.append((label, _num(rect_at[tokens]), _num(power_at[tokens])))
     rows.append(
         (f"plateau (gain/doubling < {gain:g})", _tok(fit.plateau["rectified"]),
          _tok(fit.plateau["power"]))

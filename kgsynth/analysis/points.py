@@ -85,10 +85,7 @@ def read_points(
         if "tokens" not in header:
             raise InputError(f"{path}: no 'tokens' column (columns: {', '.join(header) or 'none'})")
         column = _metric_column(path, header, metric)
-        raw = [
-            (reader.line_num, row[header["tokens"]], row[header[column]], row)
-            for row in reader
-        ]
+        raw = [(reader.line_num, row[header["tokens"]], row[header[column]], row) for row in reader]
     if not raw:
         raise InputError(f"{path}: no data rows")
     kind = "error" if column in ERROR_NAMES else "accuracy" if column in ACCURACY_NAMES else "other"

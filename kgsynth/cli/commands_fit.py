@@ -23,9 +23,7 @@ def fit(
         str | None,
         typer.Option(help="Metric column (default: error, error_rate, err, loss, accuracy, acc)."),
     ] = None,
-    scale: Annotated[
-        str, typer.Option(help="Rates given as: auto | fraction | percent.")
-    ] = "auto",
+    scale: Annotated[str, typer.Option(help="Rates given as: auto | fraction | percent.")] = "auto",
     at: Annotated[
         str, typer.Option(help="Token counts to predict at, comma-separated.")
     ] = "10B,50B,250B,300B,1T,4T",
