@@ -16,6 +16,7 @@ from kgsynth.cli import (
     commands_fit,
     commands_generate,
     commands_ingest,
+    commands_report,
     commands_sample,
     commands_stats,
 )
@@ -61,6 +62,7 @@ def main_options(
 
 for module in (
     commands_ingest,
+    commands_report,
     commands_dedup,
     commands_sample,
     commands_generate,
@@ -70,6 +72,7 @@ for module in (
     module.register(app)
 commands_stats.register(app)
 commands_fit.register(app)
+commands_report.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
 

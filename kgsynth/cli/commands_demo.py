@@ -10,6 +10,7 @@ from rich.table import Table
 from kgsynth.assets import asset_dir
 from kgsynth.cli.commands_generate import do_generate
 from kgsynth.cli.commands_ingest import do_ingest
+from kgsynth.cli.commands_report import do_report
 from kgsynth.cli.commands_sample import do_sample
 from kgsynth.cli.common import console, handle_errors, settings_of
 from kgsynth.config import changed
@@ -29,7 +30,7 @@ def demo(
     max_sets: Annotated[int, typer.Option(help="Concept sets to generate from.")] = 12,
     questions_per_set: Annotated[int, typer.Option(help="Questions per concept set.")] = 2,
 ) -> None:
-    """Run ingest → dedup → sample → generate on the bundled math corpus (examples/).
+    """Run ingest → dedup → sample → generate → report on the bundled corpus (examples/).
 
     Sized for a laptop CPU with the packaged SmolLM2-135M: extraction asks for at most
     3 topics × 8 key concepts per document (256 new tokens), and generation uses a few
@@ -59,6 +60,7 @@ def demo(
         )
         counts = store.graph_counts()
         pages = write_run_views(store, settings.runs_dir, gen_run.run_id, gen_run.path / "explore")
+        report_dir = do_report(settings, [], store=store)
     table = Table(title="kgsynth demo")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -84,3 +86,4 @@ def demo(
         "explore more : `kgsynth explore topics|concept|question|coverage|merges`, "
         "`kgsynth stats`; saved Neo4j Browser queries are in cypher/explore/"
     )
+    console.print(f"report : {report_dir / 'index.html'} (diversity, lengths, graph, coverage)")

@@ -1,0 +1,165 @@
+"""``kgsynth report``: a folder a person opens, with the numbers behind it.
+
+Writes ``index.html`` (:mod:`kgsynth.analysis.html`), one PNG per figure and ``report.json``:
+
+- questions (the generate runs' ``qa`` rows): within-document (Levels 1-2) and within-set
+  (Level 3) pairwise cosine similarity of questions per level, corpus diversity per level
+  (Vendi score and mean pairwise cosine distance; :mod:`kgsynth.analysis.diversity`), and
+  question and answer lengths in words (whitespace-separated) per level, over all rows;
+- the graph (when given): degree distributions of the three sub-graphs, top topics and key
+  concepts, connected components, the dead-end share of walks (sample manifests) and the
+  coverage of key concepts and edges run after run (:mod:`kgsynth.analysis.graphstats`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgsynth.analysis import graphstats, plots
+from kgsynth.analysis.diversity import (
+    Encode,
+    Sampling,
+    group_pairs,
+    mean_pairwise_distance,
+    sample_rows,
+    vendi_score,
+)
+from kgsynth.graph.repository.statistics import StatisticsOps
+from kgsynth.runs import RunFolder, atomic_write_text, utc_now
+
+LEVEL_GROUP = {1: ("source_doc_id", "document"), 2: ("source_doc_id", "document"),
+               3: ("set_hash", "concept set")}  # fmt: skip
+TOP = 15
+
+
+def write_report(
+    out_dir: Path,
+    generate_runs: Sequence[RunFolder],
+    sample_runs: Sequence[RunFolder],
+    encode: Encode,
+    graph: StatisticsOps | None,
+    sampling: Sampling | None = None,
+    encoder_name: str = "all-MiniLM-L6-v2",
+) -> dict[str, Any]:
+    """Compute everything, write the folder, and return what ``report.json`` holds."""
+    from kgsynth.analysis.html import render
+
+    sampling = sampling or Sampling()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "created_at": utc_now(),
+        "generate_runs": [r.run_id for r in generate_runs],
+        "sample_runs": [r.run_id for r in sample_runs],
+        "embedding_model": encoder_name,
+        "sampling": asdict(sampling),
+        "figures": {},
+    }
+    rows = _qa_rows(generate_runs)
+    report["questions"] = question_stats(rows, encode, sampling, out_dir, report["figures"])
+    if graph is not None:
+        report["graph"] = graph_stats(graph, sample_runs, out_dir, report["figures"])
+    atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2, default=str))
+    atomic_write_text(out_dir / "index.html", render(report))
+    return report
+
+
+def question_stats(
+    rows: dict[str, list[Any]],
+    encode: Encode,
+    sampling: Sampling,
+    out_dir: Path,
+    figures: dict[str, str],
+) -> dict[str, Any]:
+    """Per level: within-group similarity, corpus diversity, lengths; figures into ``figures``."""
+    levels = sorted(set(rows["level"]))
+    stats: dict[str, Any] = {"rows": len(rows["level"]), "levels": {}}
+    sims_by_level: dict[str, list[float]] = {}
+    lengths: dict[str, dict[str, list[int]]] = {"question": {}, "answer": {}}
+    for level in levels:
+        idx = [i for i, lv in enumerate(rows["level"]) if lv == level]
+        questions = [rows["question"][i] for i in idx]
+        column, group_name = LEVEL_GROUP[level]
+        groups = [rows[column][i] for i in idx]
+        sims, size = group_pairs(questions, groups, encode, sampling)
+        picked = sample_rows(len(questions), sampling.corpus_sample, sampling.seed)
+        vectors = encode([questions[i] for i in picked]) if len(picked) else np.zeros((0, 1))
+        q_len = [len(q.split()) for q in questions]
+        a_len = [len((rows["answer"][i] or "").split()) for i in idx]
+        name = f"Level {level}"
+        sims_by_level[f"{name} (within {group_name})"] = sims
+        lengths["question"][name], lengths["answer"][name] = q_len, a_len
+        stats["levels"][str(level)] = {
+            "rows": len(idx),
+            "within": {"grouped_by": group_name, **size, **_summary(sims)},
+            "corpus": {
+                "sample": len(picked),
+                "vendi_score": vendi_score(vectors),
+                "mean_pairwise_cosine_distance": mean_pairwise_distance(vectors),
+            },
+            "question_words": _summary(q_len),
+            "answer_words": _summary(a_len),
+        }
+    figures["within_similarity"] = plots.histograms(
+        out_dir / "within_similarity.png", sims_by_level,
+        "pairwise cosine similarity of questions from the same input", "cosine similarity (MiniLM)",
+    ).name  # fmt: skip
+    for part in ("question", "answer"):
+        figures[f"{part}_lengths"] = plots.histograms(
+            out_dir / f"{part}_lengths.png", lengths[part], f"{part} length per level", "words"
+        ).name
+    return stats
+
+
+def graph_stats(
+    graph: StatisticsOps,
+    sample_runs: Sequence[RunFolder],
+    out_dir: Path,
+    figures: dict[str, str],
+) -> dict[str, Any]:
+    """Degree distributions, top topics/concepts, components, dead ends, coverage over runs."""
+    degrees = graphstats.degree_distributions(graph.degree_counts())
+    nodes, edges = graph.walk_graph()
+    coverage = graphstats.coverage_over_time(sample_runs, nodes, edges)
+    figures["degrees"] = plots.degree_plot(out_dir / "degrees.png", degrees).name
+    if coverage:
+        figures["coverage"] = plots.coverage_plot(out_dir / "coverage.png", coverage).name
+    return {
+        "degrees": {
+            name: {**graphstats.degree_summary(dist), "nodes_per_degree": dist}
+            for name, dist in degrees.items()
+        },
+        "top_topics": [asdict(r) for r in graph.top_topics(TOP)],
+        "top_concepts": [asdict(r) for r in graph.top_concepts(TOP)],
+        "components": graphstats.components(nodes, edges),
+        "dead_ends": graphstats.dead_ends(sample_runs),
+        "coverage_over_runs": coverage,
+    }
+
+
+def _qa_rows(runs: Sequence[RunFolder]) -> dict[str, list[Any]]:
+    """The columns the report reads from every run's ``qa`` table, concatenated."""
+    columns = ("level", "question", "answer", "source_doc_id", "set_hash")
+    rows: dict[str, list[Any]] = {c: [] for c in columns}
+    for run in runs:
+        table = run.read_table("qa").select(list(columns)).to_pydict()
+        for c in columns:
+            rows[c].extend(table[c])
+    return rows
+
+
+def _summary(values: Sequence[float]) -> dict[str, float | None]:
+    if not len(values):
+        return {"mean": None, "median": None, "p10": None, "p90": None}
+    arr = np.asarray(values, dtype=float)
+    return {
+        "mean": float(arr.mean()),
+        "median": float(np.median(arr)),
+        "p10": float(np.percentile(arr, 10)),
+        "p90": float(np.percentile(arr, 90)),
+    }
