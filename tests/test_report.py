@@ -22,8 +22,7 @@ from kgsynth.graph.repository.statistics import StoreStatistics
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.ingest.build import write_batch
-from kgsynth.stages.sample import CONCEPT_SETS_SCHEMA
-from kgsynth.tables import QA_SCHEMA, QA_TABLE, to_table
+from kgsynth.tables import CONCEPT_SETS_SCHEMA, QA_SCHEMA, QA_TABLE, to_table
 from tests.conftest import graph_env
 from tests.test_fit import assert_png_has_content
 
