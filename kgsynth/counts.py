@@ -38,7 +38,10 @@ def parse_counts(text: str, what: str = "count") -> list[int]:
 
 
 def format_count(value: float) -> str:
-    """The shortest suffixed form: 50_000_000 -> ``"50M"``, 1_250 -> ``"1.25K"``."""
+    """The shortest suffixed form: 50_000_000 -> ``"50M"``, 1_250 -> ``"1.25K"``; from 10^15
+    on, scientific notation (``"3.2e+18"``)."""
+    if abs(value) >= 10**15:
+        return f"{value:.2g}"
     for suffix in ("T", "B", "M", "K"):
         scale = _SUFFIX[suffix]
         if abs(value) >= scale:

@@ -1,6 +1,7 @@
 """The whole chain through the CLI with the real packaged models, on a few bundled documents:
-ingest (SmolLM2 extraction + given concepts) → dedup (MiniLM + FAISS) → sample → generate.
-Then every provenance column must point at real things in the graph."""
+ingest (SmolLM2 extraction + given concepts) → dedup (MiniLM + FAISS) → sample → generate →
+export (+ nested subsets) → report. Every provenance column must point at real things in the
+graph."""
 
 from __future__ import annotations
 
@@ -91,6 +92,21 @@ def test_chain_on_bundled_documents(
     for rec, row in zip(records, qa, strict=True):
         assert [m["role"] for m in rec["messages"]] == ["user", "assistant"]
         assert rec["messages"][0]["content"] == row["question"]
+
+    # Nested subsets counted with the generator's own tokenizer, and the report on these runs.
+    if qa:
+        subsets = tmp_path / "subsets"
+        out = runner.invoke(app, ["export", str(subsets), "--subsets", "1", "--subset-unit",
+                                  "rows", "--include-truncated"], env=env)  # fmt: skip
+        assert out.exit_code == 0, out.output
+        manifest = json.loads((subsets / "subsets.json").read_text())
+        assert manifest["tokenizer"] == qa[0]["question_model"]
+        assert manifest["subsets"][0]["rows"] == 1 and manifest["subsets"][0]["tokens"] > 0
+    out = runner.invoke(app, ["report", "--out", str(tmp_path / "report")], env=env)
+    assert out.exit_code == 0, out.output
+    body = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert body["questions"]["rows"] == len(qa) and body["graph"]["coverage_over_runs"]
+    assert (tmp_path / "report" / "index.html").stat().st_size > 1000
 
 
 def _rejected(settings: Settings, kind: str) -> int:

@@ -88,7 +88,7 @@ def components(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge]) -> dict[s
 
 def dead_ends(runs: Sequence[RunFolder]) -> dict[str, Any]:
     """Walks and dead ends per sample run (from each manifest) and the overall share."""
-    per_run = []
+    per_run: list[dict[str, Any]] = []
     for run in runs:
         manifest = run.path / "manifest.json"
         if not manifest.is_file():
@@ -112,7 +112,7 @@ def coverage_over_time(
     it (consecutive nodes of ``walk_path``). Totals are today's graph; nodes or edges merged
     away since a run count as used only while they still exist.
     """
-    totals = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
     for n in nodes:
         totals[n.label] += 1
     graph_edges = {frozenset((_ref(e.a), _ref(e.b))) for e in edges}

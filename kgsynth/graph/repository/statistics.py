@@ -7,12 +7,11 @@ name) and return small dataclasses, so callers never handle query names or raw r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-
-class _Reads(Protocol):
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
+Read = Callable[..., list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -54,23 +53,25 @@ class GraphEdge:
 class StatisticsOps:
     """Read-only statistics of the concept graph."""
 
-    def degree_counts(self: _Reads) -> list[DegreeCount]:
+    read: Read  # provided by the class this is mixed into (GraphStore.read)
+
+    def degree_counts(self) -> list[DegreeCount]:
         """Nodes per degree in each sub-graph, counted in the database (no edges pulled)."""
         return [
             DegreeCount(r["graph"], r["degree"], r["nodes"]) for r in self.read("degree_counts")
         ]
 
-    def top_topics(self: _Reads, limit: int) -> list[Ranked]:
+    def top_topics(self, limit: int) -> list[Ranked]:
         """Topics by the number of documents that have them."""
         rows = self.read("top_topics", limit=limit)
         return [Ranked(r["name"], r["documents"], r["concepts"]) for r in rows]
 
-    def top_concepts(self: _Reads, limit: int) -> list[Ranked]:
+    def top_concepts(self, limit: int) -> list[Ranked]:
         """Key concepts by the number of documents that mention them."""
         rows = self.read("top_concepts", limit=limit)
         return [Ranked(r["name"], r["documents"], r["neighbours"]) for r in rows]
 
-    def walk_graph(self: _Reads) -> tuple[list[GraphNode], list[GraphEdge]]:
+    def walk_graph(self) -> tuple[list[GraphNode], list[GraphEdge]]:
         """Every walkable node and co-occurrence edge (reads all edges: for components)."""
         nodes = [GraphNode(r["label"], r["key"]) for r in self.read("walk_export_nodes")]
         edges = [
@@ -84,8 +85,5 @@ class StoreStatistics(StatisticsOps):
     """The statistics operations on a plain ``GraphStore`` (anything with ``read``), for
     callers that hold a store rather than the composed repository."""
 
-    def __init__(self, store: _Reads) -> None:
-        self._store = store
-
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._store.read(name, **params)
+    def __init__(self, store: Any) -> None:
+        self.read = store.read
