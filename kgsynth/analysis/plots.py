@@ -92,14 +92,16 @@ def histograms(
     """Overlaid normalised histograms, one per named series (e.g. one per level)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for name, values in series.items():
-        if len(values):
-            ax.hist(values, bins=bins, alpha=0.5, density=True, label=f"{name} (n={len(values)})")
+    drawn = [(name, values) for name, values in series.items() if len(values)]
+    for name, values in drawn:
+        ax.hist(values, bins=bins, alpha=0.5, density=True, label=f"{name} (n={len(values)})")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
-    if series:
+    if drawn:
         ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
     return _save(fig, path)
 
 
@@ -107,17 +109,21 @@ def degree_plot(path: Path, distributions: Mapping[str, Mapping[int, int]]) -> P
     """Degree distributions (nodes per degree), log-log, one line per sub-graph."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    drawn = 0
     for name, counts in distributions.items():
         pairs = sorted((d, n) for d, n in counts.items() if d > 0)
         if pairs:
             ax.plot(*zip(*pairs, strict=True), marker="o", markersize=3, label=name)
+            drawn += 1
+    if not drawn:
+        ax.text(0.5, 0.5, "no edges", ha="center", va="center", transform=ax.transAxes)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("degree (co-occurrence neighbours)")
     ax.set_ylabel("nodes")
     ax.set_title("degree distributions (nodes of degree 0 not shown)")
     ax.grid(True, which="both", alpha=0.3)
-    if distributions:
+    if drawn:
         ax.legend(fontsize=8)
     return _save(fig, path)
 
