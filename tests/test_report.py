@@ -17,8 +17,7 @@ from kgsynth.analysis.report import write_report
 from kgsynth.cli.app import app
 from kgsynth.config import DedupConfig
 from kgsynth.embed.encoder import Encoder
-from kgsynth.graph import GraphStore
-from kgsynth.graph.repository.statistics import StoreStatistics
+from kgsynth.graph import GraphRepository
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.ingest.build import write_batch
@@ -114,7 +113,7 @@ def _sample_run(runs: Path, walks: list[list[str]], walk_count: int, dead: int) 
     return run
 
 
-def _graph(graph: GraphStore) -> GraphStore:
+def _graph(graph: GraphRepository) -> GraphRepository:
     def pair(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extraction]:
         doc = Document(id=i, text=f"text {i}", title=i, source="t")
         return doc, Extraction(i, "College", "M", concepts)
@@ -128,7 +127,7 @@ def _graph(graph: GraphStore) -> GraphStore:
     return graph
 
 
-def test_report_on_the_real_graph(graph: GraphStore, tmp_path: Path, encoder: Encoder) -> None:
+def test_report_on_the_real_graph(graph: GraphRepository, tmp_path: Path, encoder: Encoder) -> None:
     _graph(graph)
     runs = tmp_path / "runs"
     gen = _generate_run(runs)
@@ -136,7 +135,7 @@ def test_report_on_the_real_graph(graph: GraphStore, tmp_path: Path, encoder: En
                                 "Concept:right triangle"]], 10, 2)  # fmt: skip
     second = _sample_run(runs, [["Topic:trigonometry", "Concept:sine"]], 30, 1)
     out = tmp_path / "report"
-    report = write_report(out, [gen], [first, second], encoder.encode, StoreStatistics(graph))
+    report = write_report(out, [gen], [first, second], encoder.encode, graph)
     body = json.loads((out / "report.json").read_text())
     level1 = body["questions"]["levels"]["1"]
     assert level1["within"]["mean"] == pytest.approx(np.mean(_direct_within(encoder, 1)), abs=1e-5)
@@ -148,7 +147,7 @@ def test_report_on_the_real_graph(graph: GraphStore, tmp_path: Path, encoder: En
         np.mean([len(q.split()) for lv, _, q, _ in QUESTIONS if lv == 1]))  # fmt: skip
     g = body["graph"]
     # Degree distributions counted in the database equal those counted from the edge list.
-    nodes, edges = StoreStatistics(graph).walk_graph()
+    nodes, edges = graph.walk_graph()
     for name, kinds in {"topic": {("Topic", "Topic")}, "concept": {("Concept", "Concept")},
                         "topic_concept": {("Topic", "Concept")}}.items():  # fmt: skip
         members = [n for n in nodes if name == "topic_concept" or n.label == name.title()]
@@ -180,7 +179,7 @@ def test_report_on_the_real_graph(graph: GraphStore, tmp_path: Path, encoder: En
                                       "degrees", "coverage"}  # fmt: skip
 
 
-def test_report_cli(settings, graph: GraphStore, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_cli(settings, graph: GraphRepository, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _graph(graph)
     _generate_run(settings.runs_dir)
     runner = CliRunner()

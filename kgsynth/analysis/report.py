@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,8 +30,10 @@ from kgsynth.analysis.diversity import (
     sample_rows,
     vendi_score,
 )
-from kgsynth.graph.repository.statistics import StatisticsOps
 from kgsynth.runs import RunFolder, atomic_write_text, utc_now
+
+if TYPE_CHECKING:
+    from kgsynth.graph.repository.statistics import StatisticsOps
 
 LEVEL_GROUP = {1: ("source_doc_id", "document"), 2: ("source_doc_id", "document"),
                3: ("set_hash", "concept set")}  # fmt: skip

@@ -58,11 +58,10 @@ def do_report(
     store: Any = None,
     with_graph: bool = True,
 ) -> Path:
-    """Report step shared by ``report`` and ``demo`` (which passes its open graph ``store``)."""
+    """Report step shared by ``report`` and ``demo`` (which passes its open GraphRepository)."""
     from kgsynth.analysis.report import write_report
     from kgsynth.embed.encoder import Encoder
     from kgsynth.graph import open_graph
-    from kgsynth.graph.repository.statistics import StoreStatistics
     from kgsynth.runs import new_run_id
 
     generate_runs, sample_runs = select_runs(settings.runs_dir, run_ids)
@@ -82,10 +81,10 @@ def do_report(
         if not with_graph:
             write(None)
         elif store is not None:
-            write(StoreStatistics(store))
+            write(store)
         else:
             with open_graph(settings) as opened:
-                write(StoreStatistics(opened))
+                write(opened)
     return folder
 
 

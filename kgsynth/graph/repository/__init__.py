@@ -17,6 +17,13 @@ from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
 from kgsynth.graph.repository.runs import RunOps
 from kgsynth.graph.repository.sample import SampleOps, SetKeys, Stepped
+from kgsynth.graph.repository.statistics import (
+    DegreeCount,
+    GraphEdge,
+    GraphNode,
+    Ranked,
+    StatisticsOps,
+)
 from kgsynth.graph.repository.stats import EdgeCoverage, GraphCounts, NodeCoverage, StatsOps
 from kgsynth.graph.store import GraphStore
 
@@ -29,6 +36,7 @@ class GraphRepository(
     RunOps,
     StatsOps,
     ExploreOps,
+    StatisticsOps,
     MigrationOps,
     GraphStore,
 ):
@@ -37,12 +45,16 @@ class GraphRepository(
 
 __all__ = [
     "ConceptName",
+    "DegreeCount",
     "EdgeCoverage",
     "GraphCounts",
+    "GraphEdge",
+    "GraphNode",
     "GraphRepository",
     "IngestBatch",
     "MergedBatch",
     "NodeCoverage",
+    "Ranked",
     "SetKeys",
     "Stepped",
     "UndoneMerge",

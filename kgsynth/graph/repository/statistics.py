@@ -1,17 +1,16 @@
 """Graph statistics for ``kgsynth report``: degree distributions, top topics and concepts,
 and the co-occurrence graph's nodes and edges (for connected components).
 
-A mixin of the typed graph repository: its methods call ``self.read`` (a catalogued query by
-name) and return small dataclasses, so callers never handle query names or raw rows.
+A mixin of :class:`~kgsynth.graph.repository.GraphRepository`: its methods call ``self.read``
+(a catalogued query by name) and return small dataclasses, so callers never handle query names
+or raw rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-Read = Callable[..., list[dict[str, Any]]]
+from kgsynth.graph.store import GraphStore
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,8 @@ class GraphEdge:
     b: GraphNode
 
 
-class StatisticsOps:
+class StatisticsOps(GraphStore):
     """Read-only statistics of the concept graph."""
-
-    read: Read  # provided by the class this is mixed into (GraphStore.read)
 
     def degree_counts(self) -> list[DegreeCount]:
         """Nodes per degree in each sub-graph, counted in the database (no edges pulled)."""
@@ -63,12 +60,12 @@ class StatisticsOps:
 
     def top_topics(self, limit: int) -> list[Ranked]:
         """Topics by the number of documents that have them."""
-        rows = self.read("top_topics", limit=limit)
+        rows = self.read("list_top_topics", limit=limit)
         return [Ranked(r["name"], r["documents"], r["concepts"]) for r in rows]
 
     def top_concepts(self, limit: int) -> list[Ranked]:
         """Key concepts by the number of documents that mention them."""
-        rows = self.read("top_concepts", limit=limit)
+        rows = self.read("list_top_concepts", limit=limit)
         return [Ranked(r["name"], r["documents"], r["neighbours"]) for r in rows]
 
     def walk_graph(self) -> tuple[list[GraphNode], list[GraphEdge]]:
@@ -79,11 +76,3 @@ class StatisticsOps:
             for r in self.read("walk_export_edges")
         ]
         return nodes, edges
-
-
-class StoreStatistics(StatisticsOps):
-    """The statistics operations on a plain ``GraphStore`` (anything with ``read``), for
-    callers that hold a store rather than the composed repository."""
-
-    def __init__(self, store: Any) -> None:
-        self.read = store.read
