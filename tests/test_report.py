@@ -76,14 +76,17 @@ def _direct_within(encoder: Encoder, level: int) -> list[float]:
 
 def test_within_group_similarity_matches_a_direct_computation(encoder: Encoder) -> None:
     level1 = [(g, q) for lv, g, q, _ in QUESTIONS if lv == 1]
-    sims, size = group_pairs([q for _, q in level1], [g for g, _ in level1], encoder.encode,
-                             Sampling())  # fmt: skip
+    groups = [g for g, _ in level1]
+
+    def fetch(rows: list[int]) -> list[str]:
+        return [level1[i][1] for i in rows]
+
+    sims, size = group_pairs(groups, fetch, encoder.encode, Sampling())
     direct = _direct_within(encoder, 1)
     assert size == {"groups": 2, "questions": 5, "pairs": 4, "groups_total": 3}
     assert sorted(sims) == pytest.approx(sorted(direct), abs=1e-5)
     # Sampling: one group of at most two questions gives exactly one pair.
-    sims, size = group_pairs([q for _, q in level1], [g for g, _ in level1], encoder.encode,
-                             Sampling(max_groups=1, per_group=2, seed=4))  # fmt: skip
+    sims, size = group_pairs(groups, fetch, encoder.encode, Sampling(1, 2, seed=4))
     assert size["groups"] == 1 and size["questions"] == 2 and len(sims) == 1
 
 

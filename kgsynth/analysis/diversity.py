@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 Encode = Callable[[Sequence[str]], np.ndarray]
+Fetch = Callable[[list[int]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,15 @@ class Sampling:
 
 
 def group_pairs(
-    questions: Sequence[str],
     groups: Sequence[str | None],
+    fetch: Fetch,
     encode: Encode,
     sampling: Sampling,
 ) -> tuple[list[float], dict[str, int]]:
-    """Cosine similarities of all question pairs within each group (groups of one question
-    give none), and the sample it was computed on: ``groups``, ``questions``, ``pairs``,
-    plus ``groups_total`` before sampling."""
+    """Cosine similarities of all question pairs within each group (row i belongs to
+    ``groups[i]``; groups of one question give none), and the sample it was computed on:
+    ``groups``, ``questions``, ``pairs``, plus ``groups_total`` before sampling. Only the
+    sampled questions are fetched (``fetch(rows)`` returns their texts) and embedded."""
     rng = np.random.default_rng(sampling.seed)
     members: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(groups):
@@ -61,7 +63,7 @@ def group_pairs(
             rows = sorted(rng.choice(rows, sampling.per_group, replace=False).tolist())
         chosen.append(rows)
     flat = [i for rows in chosen for i in rows]
-    vectors = encode([questions[i] for i in flat]) if flat else np.zeros((0, 1))
+    vectors = encode(fetch(flat)) if flat else np.zeros((0, 1))
     sims: list[float] = []
     start = 0
     for rows in chosen:

@@ -87,7 +87,11 @@ def fit_plot(
 
 
 def histograms(
-    path: Path, series: Mapping[str, Sequence[float]], title: str, xlabel: str, bins: int = 30
+    path: Path,
+    series: Mapping[str, Sequence[float] | np.ndarray],
+    title: str,
+    xlabel: str,
+    bins: int = 30,
 ) -> Path:
     """Overlaid normalised histograms, one per named series (e.g. one per level)."""
     plt = _pyplot()

@@ -31,8 +31,11 @@ from kgsynth.analysis.diversity import (
     vendi_score,
 )
 from kgsynth.runs import RunFolder, atomic_write_text, utc_now
+from kgsynth.tables import QA_SCHEMA, QA_TABLE
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from kgsynth.graph.repository.statistics import StatisticsOps
 
 LEVEL_GROUP = {1: ("source_doc_id", "document"), 2: ("source_doc_id", "document"),
@@ -62,8 +65,8 @@ def write_report(
         "sampling": asdict(sampling),
         "figures": {},
     }
-    rows = _qa_rows(generate_runs)
-    report["questions"] = question_stats(rows, encode, sampling, out_dir, report["figures"])
+    table = _qa_table(generate_runs)
+    report["questions"] = question_stats(table, encode, sampling, out_dir, report["figures"])
     if graph is not None:
         report["graph"] = graph_stats(graph, sample_runs, out_dir, report["figures"])
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2, default=str))
@@ -72,40 +75,47 @@ def write_report(
 
 
 def question_stats(
-    rows: dict[str, list[Any]],
+    table: pa.Table,
     encode: Encode,
     sampling: Sampling,
     out_dir: Path,
     figures: dict[str, str],
 ) -> dict[str, Any]:
-    """Per level: within-group similarity, corpus diversity, lengths; figures into ``figures``."""
-    levels = sorted(set(rows["level"]))
-    stats: dict[str, Any] = {"rows": len(rows["level"]), "levels": {}}
+    """Per level: within-group similarity, corpus diversity, lengths; figures into ``figures``.
+
+    Lengths are counted over all rows in Arrow; only the sampled questions become Python
+    strings and reach the encoder.
+    """
+    import pyarrow.compute as pc
+
+    stats: dict[str, Any] = {"rows": table.num_rows, "levels": {}}
     sims_by_level: dict[str, list[float]] = {}
-    lengths: dict[str, dict[str, list[int]]] = {"question": {}, "answer": {}}
-    for level in levels:
-        idx = [i for i, lv in enumerate(rows["level"]) if lv == level]
-        questions = [rows["question"][i] for i in idx]
+    lengths: dict[str, dict[str, np.ndarray]] = {"question": {}, "answer": {}}
+    for level in sorted(set(table.column("level").to_pylist())):
+        rows = table.filter(pc.equal(table.column("level"), level))
+        questions = rows.column("question")
+
+        def fetch(indices: list[int], questions: Any = questions) -> list[str]:
+            return [str(q) for q in questions.take(indices).to_pylist()]
+
         column, group_name = LEVEL_GROUP[level]
-        groups = [rows[column][i] for i in idx]
-        sims, size = group_pairs(questions, groups, encode, sampling)
-        picked = sample_rows(len(questions), sampling.corpus_sample, sampling.seed)
-        vectors = encode([questions[i] for i in picked]) if len(picked) else np.zeros((0, 1))
-        q_len = [len(q.split()) for q in questions]
-        a_len = [len((rows["answer"][i] or "").split()) for i in idx]
+        sims, size = group_pairs(rows.column(column).to_pylist(), fetch, encode, sampling)
+        picked = sample_rows(rows.num_rows, sampling.corpus_sample, sampling.seed).tolist()
+        vectors = encode(fetch(picked)) if picked else np.zeros((0, 1))
         name = f"Level {level}"
         sims_by_level[f"{name} (within {group_name})"] = sims
-        lengths["question"][name], lengths["answer"][name] = q_len, a_len
+        lengths["question"][name] = _words(questions)
+        lengths["answer"][name] = _words(rows.column("answer"))
         stats["levels"][str(level)] = {
-            "rows": len(idx),
+            "rows": rows.num_rows,
             "within": {"grouped_by": group_name, **size, **_summary(sims)},
             "corpus": {
                 "sample": len(picked),
                 "vendi_score": vendi_score(vectors),
                 "mean_pairwise_cosine_distance": mean_pairwise_distance(vectors),
             },
-            "question_words": _summary(q_len),
-            "answer_words": _summary(a_len),
+            "question_words": _summary(lengths["question"][name]),
+            "answer_words": _summary(lengths["answer"][name]),
         }
     figures["within_similarity"] = plots.histograms(
         out_dir / "within_similarity.png", sims_by_level,
@@ -144,18 +154,26 @@ def graph_stats(
     }
 
 
-def _qa_rows(runs: Sequence[RunFolder]) -> dict[str, list[Any]]:
+def _qa_table(runs: Sequence[RunFolder]) -> pa.Table:
     """The columns the report reads from every run's ``qa`` table, concatenated."""
-    columns = ("level", "question", "answer", "source_doc_id", "set_hash")
-    rows: dict[str, list[Any]] = {c: [] for c in columns}
-    for run in runs:
-        table = run.read_table("qa").select(list(columns)).to_pydict()
-        for c in columns:
-            rows[c].extend(table[c])
-    return rows
+    import pyarrow as pa
+
+    columns = ["level", "question", "answer", "source_doc_id", "set_hash"]
+    tables = [run.read_table(QA_TABLE).select(columns) for run in runs]
+    if not tables:
+        return pa.schema([QA_SCHEMA.field(c) for c in columns]).empty_table()
+    return pa.concat_tables(tables)
 
 
-def _summary(values: Sequence[float]) -> dict[str, float | None]:
+def _words(texts: Any) -> np.ndarray:
+    """Whitespace-separated words of each text (null counts as 0), computed in Arrow."""
+    import pyarrow.compute as pc
+
+    counts = pc.list_value_length(pc.utf8_split_whitespace(pc.fill_null(texts, "")))
+    return np.asarray(counts.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _summary(values: Sequence[float] | np.ndarray) -> dict[str, float | None]:
     if not len(values):
         return {"mean": None, "median": None, "p10": None, "p90": None}
     arr = np.asarray(values, dtype=float)
