@@ -139,6 +139,7 @@ def coverage_plot(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
     x = np.arange(1, len(rows) + 1)
     for key, label in (("concepts_share", "key concepts"), ("edges_share", "edges")):
         ax.plot(x, [100 * r[key] for r in rows], marker="o", label=label)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("sample runs so far (in start order)")
     ax.set_ylabel("used at least once (%)")
     ax.set_ylim(0, 100)
