@@ -6,7 +6,9 @@
 // summed); delete the alias's CO_OCCURS edges. Run recompute_concept_cooccurrence for the
 // survivors in the same transaction: summing co-occurrence counts would count twice a
 // document that mentions both spellings.
-// Parameters: $rows (list of {alias, survivor, score, link_score, threshold, merged_at});
+// Parameters: $rows (list of {alias, survivor, score, link_score, threshold, merged_at, rule,
+//             reason, decided_by}): rule is the verifier's (or "review"), decided_by says who
+//             decided ("verifier", "review", "judge"), reason is the judge's or reviewer's words;
 //             a key is never both an alias and a survivor within one call.
 // Returns: alias, survivor, mentions (edges moved), listings (HAS_CONCEPT moved),
 //          repointed (earlier aliases re-pointed), dropped (CO_OCCURS deleted); no row for an
@@ -26,7 +28,8 @@ CALL (a) {
   RETURN collect(topic) AS topic_keys, collect(own) AS topic_counts
 }
 CREATE (a)-[:ALIAS_OF {score: r.score, link_score: r.link_score, threshold: r.threshold,
-                       merged_at: r.merged_at, topic_keys: topic_keys,
+                       merged_at: r.merged_at, rule: r.rule, reason: r.reason,
+                       decided_by: r.decided_by, topic_keys: topic_keys,
                        topic_counts: topic_counts}]->(s)
 WITH a, s
 CALL (a, s) {

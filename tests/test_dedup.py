@@ -68,7 +68,8 @@ def _snapshot(graph: GraphRepository, keys: list[str]) -> tuple[Any, ...]:
 def _merge_rows(merges: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [
         {"alias": a, "survivor": s, "score": 0.95, "link_score": 0.96, "threshold": 0.9,
-         "merged_at": "2026-01-01T00:00:00+00:00"}
+         "merged_at": "2026-01-01T00:00:00+00:00", "rule": "surface",
+         "decided_by": "verifier", "reason": None}
         for a, s in merges
     ]  # fmt: skip
 
@@ -131,7 +132,8 @@ def test_merge_moves_links_and_recounts_exactly(graph: GraphRepository) -> None:
         {"alias": "quadratic formulas", "alias_name": "quadratic formulas",
          "survivor": "quadratic formula", "survivor_name": "Quadratic formula",
          "score": 0.95, "link_score": 0.96, "threshold": 0.9,
-         "merged_at": "2026-01-01T00:00:00+00:00"}
+         "merged_at": "2026-01-01T00:00:00+00:00", "rule": "surface", "reason": None,
+         "decided_by": "verifier"}
     ]  # fmt: skip
     assert graph.read("list_merges") == list_merges(graph)
     raw = graph.read("list_concept_links", keys=["quadratic formulas", "absent"])
@@ -202,17 +204,17 @@ FIRST = [
                 "Algebra": ("Quadratic formula",)}),
     _doc("d2", {"Geometry": ("pythagoras theorem", "Right triangle")}),
     # two spellings of one concept in one document
-    _doc("d3", {"Geometry": ("pythagoras theorem", "Pythagorean Theorem."),
+    _doc("d3", {"Geometry": ("Pythagorean theorem", "Pythagorean Theorem."),
                 "Physics": ("Newton's second law",)}),
     _doc("d4", {"Algebra": ("Quadratic Formula.", "Discriminant"),
                 "Physics": ("Newton's third law",)}),
     _doc("d5", {"Biology": ("Photosynthesis", "Chlorophyll")}),
 ]  # fmt: skip
-# pythagoras theorem: 2 documents, the most; the two quadratic spellings tie on 1 document,
-# so the shorter name wins. Newton's second/third law score 0.86: not merged.
+# Only surface variants merge: "pythagorean theorem" has 2 documents, its dotted spelling 1;
+# the two quadratic spellings tie on 1 document, so the shorter name wins. "pythagoras theorem" is a different
+# word form: queued for review, not merged. Newton's second/third law score 0.86: no pair.
 FIRST_MERGES = {
-    "pythagorean theorem": "pythagoras theorem",
-    "pythagorean theorem.": "pythagoras theorem",
+    "pythagorean theorem.": "pythagorean theorem",
     "quadratic formula.": "quadratic formula",
 }
 SECOND = [
@@ -220,7 +222,7 @@ SECOND = [
     _doc("d7", {"Biology": ("Cell membrane", "Photosynthesis")}),
     _doc("d8", {"Biology": ("Cell membranes",)}),
 ]
-SECOND_MERGES = {"pythagorean theorems": "pythagoras theorem", "cell membranes": "cell membrane"}
+SECOND_MERGES = {"pythagorean theorems": "pythagorean theorem", "cell membranes": "cell membrane"}
 
 
 @pytest.mark.model
@@ -230,26 +232,32 @@ def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
     write_batch(graph, FIRST)
     progress: list[tuple[str, int, int]] = []
     report = run_dedup(graph, settings, on_progress=lambda *a: progress.append(a))
-    assert (report.embedded, report.merged, report.clusters) == (12, 3, 2)
+    assert (report.embedded, report.merged, report.clusters) == (12, 2, 2)
     assert report.candidate_pairs == 4  # the three pythagoras spellings pairwise + quadratic
-    assert report.index_size == 9 and report.rebuilt
-    assert ("embed", 12, 12) in progress and ("merge", 3, 3) in progress
+    assert (report.queued, report.blocked, report.kept_apart) == (1, 0, 0)
+    assert report.index_size == 10 and report.rebuilt
+    assert ("embed", 12, 12) in progress and ("merge", 2, 2) in progress
 
     merges = list_merges(graph)
     assert {m["alias"]: m["survivor"] for m in merges} == FIRST_MERGES
     for m in merges:
         assert m["threshold"] == 0.9 and m["link_score"] >= 0.9 and 0.9 <= m["score"] <= 1.0
+        assert (m["rule"], m["decided_by"]) == ("surface", "verifier")
+    queued = graph.review_queue()
+    assert [(p.a, p.b, p.rule) for p in queued] == [
+        ("pythagoras theorem", "pythagorean theorem", "different_words")
+    ]
+    assert queued[0].a_docs == ("D2",) and queued[0].b_docs == ("D1", "D3")
     assert _edges(graph) == _expected_edges(FIRST, FIRST_MERGES)
-    assert _edges(graph)[("Concept:hypotenuse", "Concept:pythagoras theorem")] == 1
-    assert _edges(graph)[("Topic:geometry", "Concept:pythagoras theorem")] == 3  # d3 once
-    mentions = concept_links(graph, ["pythagoras theorem"])[0]["mentions"]
+    assert _edges(graph)[("Concept:hypotenuse", "Concept:pythagorean theorem")] == 1
+    assert _edges(graph)[("Topic:geometry", "Concept:pythagorean theorem")] == 2  # d3 once
+    mentions = concept_links(graph, ["pythagorean theorem"])[0]["mentions"]
     assert mentions == [
         {"doc": "d1", "keys": ["pythagorean theorem"]},
-        {"doc": "d2", "keys": ["pythagoras theorem"]},
-        {"doc": "d3", "keys": ["pythagoras theorem", "pythagorean theorem."]},
+        {"doc": "d3", "keys": ["pythagorean theorem", "pythagorean theorem."]},
     ]
     counts = graph.read("graph_counts")[0]
-    assert (counts["concepts"], counts["merged_concepts"]) == (9, 3)
+    assert (counts["concepts"], counts["merged_concepts"]) == (10, 2)
 
     # the index is persisted beside the graph, tied to its id
     graph_id = graph.ensure_graph_id()
@@ -257,14 +265,15 @@ def test_run_dedup_merges_by_rule_and_keeps_counts_exact(
     assert all((report.index_path / f).is_file() for f in (INDEX_FILE, IDS_FILE, META_FILE))
     meta = json.loads((report.index_path / META_FILE).read_text())
     assert (meta["graph_id"], meta["model"], meta["count"], meta["dim"], meta["threshold"]) == (
-        graph_id, "all-MiniLM-L6-v2", 9, 384, 0.9
+        graph_id, "all-MiniLM-L6-v2", 10, 384, 0.9
     )  # fmt: skip
     index = ConceptIndex.load(report.index_path, graph_id, "all-MiniLM-L6-v2")
-    assert index is not None and "pythagoras theorem" in index
+    assert index is not None and "pythagorean theorem" in index
     assert "pythagorean theorem." not in index  # aliases leave the index
 
     again = run_dedup(graph, settings)
     assert (again.embedded, again.merged, again.candidate_pairs, again.rebuilt) == (0, 0, 0, False)
+    assert graph.review_counts().queued == 1
 
 
 @pytest.mark.model
@@ -283,8 +292,8 @@ def test_incremental_run_embeds_only_new_concepts(
     assert _edges(graph) == _expected_edges(FIRST + SECOND, alias_of)
 
     rebuilt = run_dedup(graph, settings, rebuild=True)
-    assert (rebuilt.embedded, rebuilt.merged, rebuilt.rebuilt) == (10, 0, True)
-    assert rebuilt.index_size == 10
+    assert (rebuilt.embedded, rebuilt.merged, rebuilt.rebuilt) == (11, 0, True)
+    assert rebuilt.index_size == 11 and rebuilt.queued == 1  # the pythagoras pair, once
 
 
 @pytest.mark.model
@@ -304,3 +313,8 @@ def test_undo_restores_pre_merge_counts(graph: GraphRepository, settings: Settin
     # the undone concepts are back in the index, so an incremental run leaves them apart
     report = run_dedup(graph, settings)
     assert (report.embedded, report.merged, report.index_size) == (0, 0, 12)
+    # an undo is a keep-apart decision: even a rebuild, which finds the pairs again, keeps it
+    assert graph.review_counts().kept_apart == 2
+    rebuilt = run_dedup(graph, settings, rebuild=True)
+    assert (rebuilt.merged, rebuilt.kept_apart) == (0, 2)
+    assert _snapshot(graph, keys) == before

@@ -53,7 +53,7 @@ def demo(
     paths = [examples / name for name in DEMO_INPUTS]
     with open_graph(settings) as store:
         uri = store.connection.safe_uri
-        do_ingest(store, settings, paths)
+        ingested = do_ingest(store, settings, paths)
         sample_run = do_sample(store, settings)
         report, gen_run = do_generate(
             store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
@@ -61,6 +61,7 @@ def demo(
         counts = store.graph_counts()
         pages = write_run_views(store, settings.runs_dir, gen_run.run_id, gen_run.path / "explore")
         report_dir = do_report(settings, [], store=store)
+        review = store.review_counts()
     table = Table(title="kgsynth demo")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -70,7 +71,9 @@ def demo(
         ("topics", counts.topics),
         ("key concepts", counts.concepts),
         ("co-occurrence edges", edges),
+        ("names rejected as junk", ingested.junk_names),
         ("merged concepts", counts.merged_concepts),
+        ("pairs waiting for review", review.queued),
         ("concept sets sampled", counts.concept_sets),
         ("questions written", report.questions),
         ("answers written", report.answers),

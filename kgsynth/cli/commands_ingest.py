@@ -79,11 +79,14 @@ def do_ingest(
         f"({report.extracted} extracted by {report.model or 'no model'}, {report.given} given), "
         f"{report.already_in_graph} already in the graph, {report.rejected} rejected"
     )
+    if report.junk_names:
+        console.print(f"names: {report.junk_names} junk topic/concept names dropped")
     for reason, n in sorted(report.reject_reasons.items()):
         console.print(f"  rejected {n:>5} × {reason}")
     if dedup_report is not None:
         console.print(
-            f"dedup: {dedup_report.merged} concepts merged ({dedup_report.embedded} embedded)"
+            f"dedup: {dedup_report.merged} concepts merged, {dedup_report.queued} pairs queued "
+            f"for review, {dedup_report.blocked} blocked ({dedup_report.embedded} embedded)"
         )
     console.print("graph: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     console.print(f"run folder: {run.path}")

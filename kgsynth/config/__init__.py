@@ -13,6 +13,7 @@ from kgsynth.config.llm import (
     llm_config,
 )
 from kgsynth.config.loader import load_settings
+from kgsynth.config.names import NamesConfig
 from kgsynth.config.secrets import mask, mask_uri
 from kgsynth.config.settings import Settings, changed
 from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, SampleConfig
@@ -22,6 +23,7 @@ __all__ = [
     "ExtractConfig",
     "GenerateConfig",
     "LLMConfig",
+    "NamesConfig",
     "Neo4jConfig",
     "OpenAIConfig",
     "RayConfig",

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import LLMConfig
+from kgsynth.config.names import NamesConfig
 from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, SampleConfig
 
 S = TypeVar("S")
@@ -34,6 +35,7 @@ class Settings:
     llm: LLMConfig = dataclasses.field(default_factory=LLMConfig)
     extract: ExtractConfig = dataclasses.field(default_factory=ExtractConfig)
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
+    names: NamesConfig = dataclasses.field(default_factory=NamesConfig)
     sample: SampleConfig = dataclasses.field(default_factory=SampleConfig)
     generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
 

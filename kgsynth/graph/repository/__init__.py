@@ -15,6 +15,7 @@ from kgsynth.graph.repository.explore import ConceptName, ExploreOps
 from kgsynth.graph.repository.generate import GenerateOps
 from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
+from kgsynth.graph.repository.review import QueuedPair, ReviewCounts, ReviewOps
 from kgsynth.graph.repository.runs import RunOps
 from kgsynth.graph.repository.sample import SampleOps, SetKeys, Stepped
 from kgsynth.graph.repository.statistics import (
@@ -31,6 +32,7 @@ from kgsynth.graph.store import GraphStore
 class GraphRepository(
     IngestOps,
     DedupOps,
+    ReviewOps,
     SampleOps,
     GenerateOps,
     RunOps,
@@ -54,6 +56,8 @@ __all__ = [
     "IngestBatch",
     "MergedBatch",
     "NodeCoverage",
+    "QueuedPair",
+    "ReviewCounts",
     "Ranked",
     "SetKeys",
     "Stepped",

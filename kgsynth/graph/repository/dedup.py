@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kgsynth.embed.cluster import Candidate
 from kgsynth.graph.store import GraphStore, Row
@@ -51,15 +52,19 @@ class DedupOps(GraphStore):
         rows = self.read("list_merge_candidates", keys=list(keys))
         return [Candidate(r["key"], r["name"], int(r["docs"])) for r in rows]
 
-    def merge_concepts(self, rows: list[Row], survivors: list[str]) -> MergedBatch:
-        """Merge aliases into survivors and recount the survivors' co-occurrences, in ONE
-        transaction. ``rows``: {alias, survivor, score, link_score, threshold, merged_at}."""
-        done, counted = self.write_many(
-            [
-                ("merge_concepts", {"rows": rows}),
-                ("recompute_concept_cooccurrence", {"keys": survivors}),
-            ]
-        )
+    def merge_concepts(
+        self, rows: list[Row], survivors: list[str], dequeue: Sequence[str] = ()
+    ) -> MergedBatch:
+        """Merge aliases into survivors, recount the survivors' co-occurrences and take the
+        review-queue pairs ``dequeue`` (ids) out of the queue, in ONE transaction. ``rows``:
+        {alias, survivor, score, link_score, threshold, merged_at, rule, reason, decided_by}."""
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("merge_concepts", {"rows": rows}),
+            ("recompute_concept_cooccurrence", {"keys": survivors}),
+        ]
+        if dequeue:
+            steps.append(("drop_review_pairs", {"ids": list(dequeue)}))
+        done, counted, *_ = self.write_many(steps)
         return MergedBatch(done, counted)
 
     def resolve_aliases(self, keys: Sequence[str]) -> dict[str, str]:
@@ -74,15 +79,19 @@ class DedupOps(GraphStore):
         """Per existing key: key, name, merged_into, mentions, listings (list_concept_links)."""
         return self.read("list_concept_links", keys=list(keys))
 
-    def undo_merge(self, alias: str, survivor: str) -> UndoneMerge | None:
-        """Undo the merge of ``alias`` into ``survivor`` and recount both, in ONE transaction;
-        None when ``alias`` was not merged into ``survivor``."""
-        undone, counted = self.write_many(
-            [
-                ("undo_merge", {"alias": alias, "survivor": survivor}),
-                ("recompute_concept_cooccurrence", {"keys": [alias, survivor]}),
-            ]
-        )
+    def undo_merge(
+        self, alias: str, survivor: str, keep_apart: Row | None = None
+    ) -> UndoneMerge | None:
+        """Undo the merge of ``alias`` into ``survivor``, record ``keep_apart`` (a
+        keep_apart.cypher row) and recount both, in ONE transaction; None when ``alias`` was
+        not merged into ``survivor``."""
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("undo_merge", {"alias": alias, "survivor": survivor})
+        ]
+        if keep_apart is not None:
+            steps.append(("keep_apart", {"rows": [keep_apart]}))
+        steps.append(("recompute_concept_cooccurrence", {"keys": [alias, survivor]}))
+        undone, *_, counted = self.write_many(steps)
         if not undone:
             return None
         row = undone[0]

@@ -25,8 +25,9 @@ exactly one word and the two words are unrelated (no shared stem: "open" / "clos
 ("Pythagorean" / "Pythagoras"), "X of Y" written as "Y X", or different wording. These
 pairs wait in the review queue (``kgsynth dedup --review``).
 
-Rules work on word shapes, not on lists of concept pairs; the few tables below hold English
-irregular plurals, number words, word abbreviations and the generic naming words.
+Rules work on word shapes, not on lists of concept pairs; the few word tables
+(:mod:`kgsynth.stages.dedup.words`) hold English irregular plurals, number words, word
+abbreviations, negating prefixes and the generic naming words.
 """
 
 from __future__ import annotations
@@ -38,57 +39,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from kgsynth.stages.dedup.words import (
+    ABBREVIATIONS,
+    ARTICLES,
+    CARDINALS,
+    GREEK,
+    IRREGULAR_PLURALS,
+    NAMING_WORDS,
+    NEGATING_PREFIXES,
+    NEGATING_WORDS,
+    ORDINALS,
+    SAME_IN_PLURAL,
+    SMALL_WORDS,
+)
+
 Decision = Literal["merge", "review", "block"]
 
 NUM, WORD, SYM = "num", "word", "sym"
 _FORMULA_CHARS = set("=+*/^<>|_\\{}!~")
 _DROP_TEXT = set("-.,;:?\"'()[]$&`")  # surface punctuation in a plain-text name
-_DROP_FORMULA = set(",;:?\"$`")  # in a formula only these are surface
+_DROP_FORMULA = set(',;:?"$`')  # in a formula only these are surface
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201b\u02bc\u00b4"), "'")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+|\S")
 _DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")  # G.C.D. -> GCD
 _BRACED = re.compile(r"\{([^{}\s])\}")  # e^{x} -> e^x (one character in braces)
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$|[-,.;:])")
-
-GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-    "sigma tau upsilon phi chi psi omega".split()
-)
-CARDINALS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}  # fmt: skip
-ORDINALS = {w: f"{i}{'st' if i == 1 else 'nd' if i == 2 else 'rd' if i == 3 else 'th'}"
-            for i, w in enumerate("first second third fourth fifth sixth seventh eighth "
-                                  "ninth tenth".split(), start=1)}  # fmt: skip
-ABBREVIATIONS = {
-    "thm": "theorem", "eq": "equation", "eqn": "equation", "def": "definition",
-    "defn": "definition", "prop": "proposition", "approx": "approximation",
-    "fn": "function", "func": "function", "deriv": "derivative", "coeff": "coefficient",
-    "coef": "coefficient", "prob": "probability", "poly": "polynomial", "max": "maximum",
-    "min": "minimum", "sqrt": "square root", "ln": "natural logarithm", "log": "logarithm",
-    "lim": "limit", "det": "determinant", "dim": "dimension", "var": "variance",
-    "cov": "covariance", "std": "standard", "dev": "deviation", "avg": "average",
-    "iff": "if and only if",
-}  # fmt: skip
-IRREGULAR_PLURALS = {
-    "matrices": "matrix", "vertices": "vertex", "indices": "index", "simplices": "simplex",
-    "apices": "apex", "radii": "radius", "foci": "focus", "loci": "locus", "nuclei": "nucleus",
-    "tori": "torus", "axes": "axis", "analyses": "analysis", "hypotheses": "hypothesis",
-    "theses": "thesis", "parentheses": "parenthesis", "syntheses": "synthesis",
-    "maxima": "maximum", "minima": "minimum", "extrema": "extremum", "optima": "optimum",
-    "criteria": "criterion", "phenomena": "phenomenon", "polyhedra": "polyhedron",
-    "automata": "automaton", "spectra": "spectrum", "formulae": "formula", "lemmata": "lemma",
-    "halves": "half", "moduli": "modulus", "annuli": "annulus",
-}  # fmt: skip
-SAME_IN_PLURAL = frozenset({"series", "species", "means"})
-ARTICLES = frozenset({"the", "an"})
-NEGATING_WORDS = frozenset({"non", "not", "no", "un", "anti", "without", "never"})
-NEGATING_PREFIXES = ("non", "un", "in", "im", "il", "ir", "dis", "anti", "a", "an", "de")
-SMALL_WORDS = frozenset({"of", "and", "for", "in", "on", "to", "with", "by", "at"})
-NAMING_WORDS = frozenset(
-    {"theorem", "law", "rule", "principle", "formula", "identity", "lemma", "property",
-     "postulate", "axiom", "method", "technique", "relation", "equation", "inequality"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -168,7 +144,7 @@ def analyse(name: str) -> Analysis:
     drop = _DROP_FORMULA if formula else _DROP_TEXT
     out: list[Token] = []
     for i, piece in enumerate(raw):
-        if piece.isdigit() or _is_number(piece):
+        if piece[0].isdigit():  # the token pattern makes it a whole number or decimal
             out.append(Token(NUM, piece))
         elif piece[0].isalpha():
             nxt = raw[i + 1] if i + 1 < len(raw) else ""
@@ -243,10 +219,6 @@ def _superscripts(name: str) -> str:
         else:
             out.append(c)
     return "".join(out)
-
-
-def _is_number(piece: str) -> bool:
-    return bool(re.fullmatch(r"\d+\.\d+", piece))
 
 
 def _join(tokens: tuple[Token, ...] | list[Token]) -> str:

@@ -19,10 +19,11 @@ from kgsynth.batching import batched
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Extraction, Reject
 from kgsynth.stages.ingest.build import new_documents, write_batch
+from kgsynth.stages.ingest.names import screen
 from kgsynth.stages.ingest.read import input_files, read_documents
 
 if TYPE_CHECKING:
-    from kgsynth.config import Settings
+    from kgsynth.config import NamesConfig, Settings
     from kgsynth.graph import GraphRepository
     from kgsynth.llm.base import LLMBackend
     from kgsynth.runs import RunFolder
@@ -40,6 +41,7 @@ class IngestReport:
     given: int = 0  # documents that carried their own topics/concepts
     extracted: int = 0  # documents whose concepts the LLM extracted
     written: int = 0
+    junk_names: int = 0  # topic/concept names dropped by name hygiene (rejects/names.jsonl)
     elapsed_s: float = 0.0
     model: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
@@ -96,6 +98,8 @@ def run_ingest(
         by_id = {d.id: d for d in fresh}
         pairs: list[tuple[Document, Extraction]] = []
         for item in extract(fresh, backend, settings.extract, settings.llm):  # type: ignore[arg-type]
+            if isinstance(item, Extraction):
+                item = _screen_names(item, settings.names, run, report)
             if isinstance(item, Reject):
                 run.reject(item)
                 report.rejected += 1
@@ -117,3 +121,18 @@ def run_ingest(
     report.elapsed_s = time.perf_counter() - start
     report.reject_reasons = dict(run.rejected)
     return report
+
+
+def _screen_names(
+    item: Extraction, cfg: NamesConfig, run: RunFolder, report: IngestReport
+) -> Extraction | Reject:
+    """Drop junk names (each one to rejects/names.jsonl); a document left without a usable
+    topic is rejected."""
+    kept, junk = screen(item, cfg)
+    for j in junk:
+        run.reject(Reject("names", item.doc_id, j.reason, j.name, {"topic": j.topic}))
+    report.junk_names += len(junk)
+    if not kept.concepts:
+        detail = "every topic name was junk"
+        return Reject("extract", item.doc_id, "no_topics", "", {"detail": detail})
+    return kept
