@@ -211,8 +211,9 @@ FIRST = [
     _doc("d5", {"Biology": ("Photosynthesis", "Chlorophyll")}),
 ]  # fmt: skip
 # Only surface variants merge: "pythagorean theorem" has 2 documents, its dotted spelling 1;
-# the two quadratic spellings tie on 1 document, so the shorter name wins. "pythagoras theorem" is a different
-# word form: queued for review, not merged. Newton's second/third law score 0.86: no pair.
+# the two quadratic spellings tie on 1 document, so the shorter name wins. "pythagoras
+# theorem" is a different word form: queued for review, not merged. Newton's second/third
+# law score 0.86: no pair.
 FIRST_MERGES = {
     "pythagorean theorem.": "pythagorean theorem",
     "quadratic formula.": "quadratic formula",
