@@ -3,7 +3,8 @@
 Applied to every extraction, whether the model wrote the names or the input carried them.
 Rules (all settable in ``[names]``, :class:`kgsynth.config.NamesConfig`), checked in order:
 ``placeholder`` ("N/A", "none"), ``url``, ``list_number`` ("1.1", ".1", "(2)", "iv."), ``year``
-("2018", "1990s"), ``too_few_letters`` (fewer than ``min_letters`` letters: "+", "42", "x"),
+("2018", "1990s"), ``too_few_letters`` (fewer than ``min_letters`` letters: "+", "42", "x";
+a formula with one letter such as "x^2", "n!" or "3D" stays),
 ``too_long`` (more than ``max_chars`` characters or ``max_words`` words), ``repeated`` (a
 run of 3+ characters repeated more than ``max_repeats`` times in a row, punctuation ignored:
 "Euclid's,Euclid'sEuclid's"). Short and symbolic names stay: "pi", "e^x", "L^2 space",
@@ -22,6 +23,10 @@ from kgsynth.records import Extraction
 _URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|edu|gov|io)\b", re.IGNORECASE)
 _LIST_NUMBER = re.compile(
     r"\.\d+(?:\.\d+)*|\d+(?:\.\d+)+\.?|\d+[.):]|\(\d+\)|\(?[ivxlc]+[.)]", re.IGNORECASE
+)
+# a formula keeps a name with one letter: "x^2", "n!", "x²" (NFKC makes it "x2"), "3D"
+_OPERATOR = re.compile(
+    r"[\^=+*/<>!_|\u00b2\u00b3\u00b9\u2070-\u209f\u2200-\u22ff]|[^\W\d_]\d|\d[^\W\d_]"
 )
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d(?:s|'s)?")
 
@@ -48,7 +53,8 @@ def junk_reason(name: str, cfg: NamesConfig) -> str | None:
         return "year"
     if cfg.list_numbers and _LIST_NUMBER.fullmatch(text):
         return "list_number"
-    if _letters(text) < cfg.min_letters:
+    letters = _letters(text)
+    if letters < cfg.min_letters and not (letters and _OPERATOR.search(text)):
         return "too_few_letters"
     if len(text) > cfg.max_chars or len(text.split()) > cfg.max_words:
         return "too_long"
