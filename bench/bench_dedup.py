@@ -4,8 +4,10 @@ Generates ``--n`` synthetic concept names from word lists: distinct base phrases
 near-duplicates of some of them (case, trailing punctuation, plural, hyphen, one typo), and
 records each planted (base, variant) pair. Then, in one process:
 
-(a) kgsynth: ``kgsynth.stages.dedup.cluster_names`` -- the Encoder, the ConceptIndex search
-    and the union-find clustering that ``run_dedup`` uses (no graph needed);
+(a) kgsynth: :func:`cluster_names` below -- the Encoder, the ConceptIndex search and
+    union-find clustering of the pairs, the path ``run_dedup`` takes (no graph needed), then
+    the part raw has no counterpart for, timed apart: the surface join and the verifier
+    deciding every candidate pair (merge / review / block);
 (b) raw: ``SentenceTransformer.encode``, a faiss ``IndexFlatIP`` + ``range_search`` over all
     names, and a minimal union-find.
 
@@ -13,6 +15,10 @@ Each leg loads its model before its clock starts and does its own encoding. Prin
 legs' wall time (with the embed/search split) and process CPU time, the ratios raw/kgsynth
 (goal >= 0.9: kgsynth at least 90% of raw speed) and the share of planted pairs each leg put
 in one cluster. ``--repeat`` alternates the order and keeps each leg's fastest run.
+
+Then the labelled pairs (tests/data/dedup_pairs.jsonl, :mod:`bench.dedup_pairs`): precision
+and recall of automatic merges, recall of merges + review queue, hard negatives merged, and
+the old rule (merge at cosine >= threshold) for comparison.
 
     .venv/bin/python bench/bench_dedup.py --n 20000
     .venv/bin/python bench/bench_dedup.py            # n = 100000, several minutes per leg
@@ -26,6 +32,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,9 +42,53 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import numpy as np  # noqa: E402
+
+from bench.dedup_pairs import decide, load_pairs, scores  # noqa: E402
 from kgsynth.config import DedupConfig  # noqa: E402
+from kgsynth.embed.cluster import clusters_from_pairs  # noqa: E402
 from kgsynth.embed.encoder import Encoder  # noqa: E402
-from kgsynth.stages.dedup import cluster_names  # noqa: E402
+from kgsynth.embed.index import ConceptIndex  # noqa: E402
+from kgsynth.stages.dedup.candidates import Pairs, similar_pairs, surface_pairs  # noqa: E402
+from kgsynth.stages.dedup.verify import verify  # noqa: E402
+
+Progress = Callable[[str, int, int], None]
+
+
+def cluster_ids(pairs: Pairs) -> list[list[int]]:
+    """Clusters (sorted ids, ordered by smallest id) of the pairs' connected components."""
+    if not len(pairs):
+        return []
+    ids = np.unique(np.concatenate([pairs.lo, pairs.hi]))
+    lo = np.searchsorted(ids, pairs.lo).tolist()
+    hi = np.searchsorted(ids, pairs.hi).tolist()
+    dense = clusters_from_pairs(len(ids), zip(lo, hi, strict=True))
+    id_list = ids.tolist()
+    return [[id_list[x] for x in cluster] for cluster in dense]
+
+
+def cluster_names(
+    names: Sequence[str], config: DedupConfig, encoder: Encoder, on_progress: Progress
+) -> tuple[list[list[int]], Pairs]:
+    """Near-duplicate clusters of ``names`` as lists of positions, and the candidate pairs:
+    embed -> index -> search -> union-find, as ``run_dedup`` does."""
+    vectors = encoder.encode(names, lambda d, t: on_progress("embed", d, t))
+    index = ConceptIndex(None, "in-memory", encoder.model_name, vectors.shape[1])
+    ids = index.add([str(i) for i in range(len(names))], vectors)
+    pairs = similar_pairs(
+        index, ids, vectors, config.threshold, lambda d, t: on_progress("search", d, t)
+    )
+    return cluster_ids(pairs), pairs  # ids were given as 0..n-1, so they are positions
+
+
+def verify_pairs(names: Sequence[str], pairs: Pairs) -> tuple[float, Counter[str]]:
+    """Seconds to join surface variants and verify every candidate pair; decisions counted."""
+    start = time.perf_counter()
+    found = {(int(a), int(b)) for a, b in zip(pairs.lo.tolist(), pairs.hi.tolist(), strict=True)}
+    joined = surface_pairs({str(i): n for i, n in enumerate(names)})
+    found |= {(int(a), int(b)) if int(a) < int(b) else (int(b), int(a)) for a, b in joined}
+    decisions = Counter(verify(names[a], names[b]).decision for a, b in sorted(found))
+    return time.perf_counter() - start, decisions
 
 
 def _words(text: str) -> list[str]:
@@ -85,6 +136,8 @@ class Leg:
     load: tuple[float, float]  # 1-minute load average at the start and at the end
     clusters: int
     recall: float
+    verify_s: float = 0.0  # kgsynth only: surface join + verifier over every candidate pair
+    decisions: dict[str, int] | None = None  # kgsynth only: merge / review / block counts
 
 
 def make_names(n: int, dup_share: float, seed: int) -> tuple[list[str], list[tuple[int, int]]]:
@@ -160,12 +213,14 @@ def run_kgsynth(names: list[str], cfg: DedupConfig, planted: list[tuple[int, int
             marks[step] = time.perf_counter()
 
     load, cpu, start = os.getloadavg()[0], time.process_time(), time.perf_counter()
-    clusters = cluster_names(names, cfg, encoder, progress)
+    clusters, pairs = cluster_names(names, cfg, encoder, progress)
     end = time.perf_counter()
+    cpu_end = time.process_time()
     embed_end = marks.get("embed", start)
-    return Leg("kgsynth", embed_end - start, end - embed_end, end - start,
-               time.process_time() - cpu, (load, os.getloadavg()[0]), len(clusters),
-               recall(clusters, planted))  # fmt: skip
+    verify_s, decisions = verify_pairs(names, pairs)
+    return Leg("kgsynth", embed_end - start, end - embed_end, end - start, cpu_end - cpu,
+               (load, os.getloadavg()[0]), len(clusters), recall(clusters, planted),
+               verify_s, dict(decisions))  # fmt: skip
 
 
 def run_raw(names: list[str], cfg: DedupConfig, planted: list[tuple[int, int]]) -> Leg:
@@ -241,12 +296,23 @@ def main(argv: list[str] | None = None) -> int:
     ratio = results["raw"].total_s / results["kgsynth"].total_s
     cpu_ratio = results["raw"].cpu_s / results["kgsynth"].cpu_s
     print(f"speed ratio kgsynth vs raw: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (goal >= 0.90x)")
+    k = results["kgsynth"]
+    print(f"verifier: {k.verify_s:.1f} s for the surface join + every candidate pair "
+          f"(decisions {k.decisions})")  # fmt: skip
+    labelled = scores(decide(load_pairs(), cfg), cfg.threshold)
+    print(f"labelled pairs ({labelled.pairs}: {labelled.duplicates} duplicates, "
+          f"{labelled.negatives} hard negatives): automatic merges precision "
+          f"{labelled.auto_precision:.1%} recall {labelled.auto_recall:.1%}; merges + review "
+          f"queue recall {labelled.queue_recall:.1%}; hard negatives merged "
+          f"{labelled.wrong_merges}, queued {labelled.negatives_queued}; old rule (merge at "
+          f"cosine >= {cfg.threshold}) precision {labelled.cosine_precision:.1%} recall "
+          f"{labelled.cosine_recall:.1%}")  # fmt: skip
     if max(max(leg.load) for leg in results.values()) > (os.cpu_count() or 1):
         print("note: the machine was busy during the run; compare CPU times, or run again")
     if args.json:
         doc: dict[str, Any] = {"n": len(names), "planted": len(planted), "ratio": ratio,
                                "cpu_ratio": cpu_ratio, "threshold": cfg.threshold,
-                               "repeat": args.repeat,
+                               "repeat": args.repeat, "labelled": asdict(labelled),
                                "legs": {k: asdict(v) for k, v in results.items()}}  # fmt: skip
         args.json.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return 0

@@ -15,7 +15,7 @@ from itertools import combinations
 import numpy as np
 
 from kgsynth.embed.index import ConceptIndex
-from kgsynth.stages.dedup.verify import WORD, analyse
+from kgsynth.stages.dedup.tokens import WORD, analyse
 from kgsynth.stages.dedup.words import SMALL_WORDS
 
 KeyPair = tuple[str, str]  # (smaller key, larger key)

@@ -6,8 +6,8 @@ cosine threshold is only a candidate. :func:`verify` reads both names into typed
 
 ``merge`` (automatic) only for surface variants: the names are equal once case, diacritics,
 punctuation, hyphens/dashes/spaces, possessives, articles, singular/plural, British/American
-``-ise/-ize`` spelling, number words ("three" = "3", "second" = "2nd") and written-out word
-abbreviations ("thm", "eqn", "sqrt") are normalised away (:attr:`Analysis.surface`), or when
+spelling, number words and written-out abbreviations are normalised away
+(:attr:`kgsynth.stages.dedup.tokens.Analysis.surface`), or when
 one name has an acronym where the other spells out its initials ("GCD" / "greatest common
 divisor", "ODE solver" / "ordinary differential equation solver").
 
@@ -32,58 +32,19 @@ abbreviations, negating prefixes and the generic naming words.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
+from kgsynth.stages.dedup.tokens import NUM, SYM, WORD, Analysis, analyse, join_tokens
 from kgsynth.stages.dedup.words import (
-    ABBREVIATIONS,
-    ARTICLES,
-    CARDINALS,
-    GREEK,
-    IRREGULAR_PLURALS,
     NAMING_WORDS,
     NEGATING_PREFIXES,
     NEGATING_WORDS,
-    ORDINALS,
-    SAME_IN_PLURAL,
     SMALL_WORDS,
 )
 
 Decision = Literal["merge", "review", "block"]
-
-NUM, WORD, SYM = "num", "word", "sym"
-_FORMULA_CHARS = set("=+*/^<>|_\\{}!~")
-_DROP_TEXT = set("-.,;:?\"'()[]$&`")  # surface punctuation in a plain-text name
-_DROP_FORMULA = set(',;:?"$`')  # in a formula only these are surface
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
-_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201b\u02bc\u00b4"), "'")
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+|\S")
-_DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")  # G.C.D. -> GCD
-_BRACED = re.compile(r"\{([^{}\s])\}")  # e^{x} -> e^x (one character in braces)
-_POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$|[-,.;:])")
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # num | word | sym
-    text: str
-    acronym: bool = False  # written like an acronym (GCD, ODEs, lcm)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """A name as the verifier reads it."""
-
-    tokens: tuple[Token, ...]
-    formula: bool  # operators present: hyphens and brackets count as symbols
-
-    @property
-    def surface(self) -> str:
-        return _join(self.tokens)
 
 
 @dataclass(frozen=True)
@@ -131,106 +92,6 @@ def verify(a: str, b: str) -> Verdict:
     return Verdict("review", "different_words", f"{' '.join(only_x)!r} vs {' '.join(only_y)!r}")
 
 
-@lru_cache(maxsize=200_000)
-def analyse(name: str) -> Analysis:
-    """Typed tokens of a name: numbers, words (normalised) and symbols/variables."""
-    text = _superscripts(name).translate(_DASHES).translate(_QUOTES)
-    text = unicodedata.normalize("NFKC", text)
-    text = _DOTTED.sub(lambda m: m[1].replace(".", "") + " ", text)
-    text = _BRACED.sub(r"\1", text)
-    formula = any(c in _FORMULA_CHARS or unicodedata.category(c) == "Sm" for c in text)
-    text = _POSSESSIVE.sub("", text)
-    raw = _TOKEN.findall(text)
-    drop = _DROP_FORMULA if formula else _DROP_TEXT
-    out: list[Token] = []
-    for i, piece in enumerate(raw):
-        if piece[0].isdigit():  # the token pattern makes it a whole number or decimal
-            out.append(Token(NUM, piece))
-        elif piece[0].isalpha():
-            nxt = raw[i + 1] if i + 1 < len(raw) else ""
-            out.extend(_word_tokens(piece, out, nxt, i == 0))
-        elif piece not in drop:
-            out.append(Token(SYM, piece))
-    return Analysis(tuple(out), formula)
-
-
-def _word_tokens(piece: str, before: list[Token], nxt: str, first: bool) -> list[Token]:
-    low = _plain(piece)
-    acronym = bool(re.fullmatch(r"[A-Z]{2,6}s?", piece)) or bool(
-        re.fullmatch(r"[b-df-hj-np-tv-xz]{2,5}", low)
-    )
-    prev = before[-1] if before else None
-    if prev is not None and prev.kind == NUM and low in {"st", "nd", "rd", "th"}:
-        before[-1] = Token(NUM, prev.text + low)  # 2nd
-        return []
-    if prev is not None and prev.kind == NUM and low == "d":
-        return [Token(WORD, "dimensional")]  # 3D = three-dimensional
-    if low in ARTICLES or (low == "a" and (piece == "a" or first) and nxt[:1].isalpha()):
-        return []
-    if low in GREEK or (len(low) == 1 and unicodedata.category(piece) != "Lo"):
-        return [Token(SYM, _greek_name(low))]
-    if low in CARDINALS:
-        return [Token(NUM, CARDINALS[low])]
-    if low in ORDINALS:
-        return [Token(NUM, ORDINALS[low])]
-    words = ABBREVIATIONS.get(low, low).split()
-    return [Token(WORD, _normal_word(w), acronym and len(words) == 1) for w in words]
-
-
-def _normal_word(w: str) -> str:
-    """Singular form and one spelling: matrices -> matrix, factorisation -> factorization."""
-    w = IRREGULAR_PLURALS.get(w, w)
-    if len(w) > 3 and w not in SAME_IN_PLURAL and not w.endswith(("ss", "us", "is")):
-        if w.endswith("ies") and len(w) > 4:
-            w = w[:-3] + "y"
-        elif w.endswith(("sses", "ches", "shes", "xes")):
-            w = w[:-2]
-        elif w.endswith("s"):
-            w = w[:-1]
-    if len(w) >= 6:
-        w = re.sub(r"(?<=[a-z])is(e|ed|es|ing|ation|er)$", r"iz\1", w)
-        w = re.sub(r"yse$", "yze", w)
-        w = re.sub(r"(?<=[^aeiou])tre$", "ter", w)
-    return w
-
-
-def _plain(word: str) -> str:
-    """Case-folded, diacritics removed (Erdős -> erdos)."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _greek_name(letter: str) -> str:
-    """π -> pi; other single letters stay as they are."""
-    if len(letter) == 1 and "GREEK" in unicodedata.name(letter, ""):
-        return unicodedata.name(letter).split()[-1].lower()
-    return letter
-
-
-def _superscripts(name: str) -> str:
-    """x² -> x^2, a₁ -> a_1 (NFKC alone would turn x² into x2)."""
-    out = []
-    for c in name:
-        tag = unicodedata.decomposition(c)
-        if tag.startswith("<super>"):
-            out.append("^" + unicodedata.normalize("NFKC", c))
-        elif tag.startswith("<sub>"):
-            out.append("_" + unicodedata.normalize("NFKC", c))
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def _join(tokens: tuple[Token, ...] | list[Token]) -> str:
-    """Tokens as one string; spaces only between two numbers (1 2 is not 12)."""
-    parts: list[str] = []
-    for i, t in enumerate(tokens):
-        if i and t.kind == NUM and tokens[i - 1].kind == NUM:
-            parts.append(" ")
-        parts.append(t.text)
-    return "".join(parts)
-
-
 def _of_kind(a: Analysis, kind: str) -> Counter[str]:
     return Counter(t.text for t in a.tokens if t.kind == kind)
 
@@ -255,7 +116,7 @@ def _acronym_of(short: Analysis, long: Analysis) -> bool:
                     continue
                 initials += t.text[0]
                 if initials == acr.text:
-                    joined = _join(toks[:start] + [acr] + toks[end + 1 :])
+                    joined = join_tokens(toks[:start] + [acr] + toks[end + 1 :])
                     if joined == short.surface:
                         return True
                 if not acr.text.startswith(initials):
@@ -276,19 +137,35 @@ def _invert_of(a: Analysis) -> str | None:
 
 def _opposed(u: str, v: str) -> bool:
     """One word negates the other (un-/non-/in-...), or both are one stem behind different
-    prefixes (in-scribed / circum-scribed, max-imum / min-imum)."""
+    prefixes (in-scribed / circum-scribed, max-imum / min-imum); a likely typo is not."""
     for p in NEGATING_PREFIXES:
         if len(u) >= 3 and (v == p + u or u == p + v):
             return True
+    if _typo(u, v):
+        return False
     n = 0
     while n < min(len(u), len(v)) and u[-1 - n] == v[-1 - n]:
         n += 1
     return n >= 4 and n < min(len(u), len(v))
 
 
+def _typo(u: str, v: str) -> bool:
+    """One letter added, dropped, changed or two neighbours swapped, in words of 5+ letters."""
+    if min(len(u), len(v)) < 5 or abs(len(u) - len(v)) > 1:
+        return False
+    i = 0
+    while i < min(len(u), len(v)) and u[i] == v[i]:
+        i += 1
+    a, b = u[i:], v[i:]
+    swapped = len(a) >= 2 and a[:2] == b[1::-1] and a[2:] == b[2:]
+    return swapped or a[1:] == b[1:] or a[1:] == b or a == b[1:]
+
+
 def _related(u: str, v: str) -> bool:
     """Two forms of one word: a shared start of 4+ letters covering half the shorter word
-    (pythagorean / pythagoras, convex / convexity)."""
+    (pythagorean / pythagoras, convex / convexity), or a likely typo."""
+    if _typo(u, v):
+        return True
     n = 0
     while n < min(len(u), len(v)) and u[n] == v[n]:
         n += 1
