@@ -99,6 +99,10 @@ def test_every_shipped_template_loads_and_renders() -> None:
         "num_questions": 3,
         "max_questions": 5,
         "question": "What is 2 + 2?",
+        "a": "open set",
+        "b": "closed set",
+        "a_docs": ["Topology notes"],
+        "b_docs": [],
     }
     for name in names:
         prompt = load_prompt(name)
