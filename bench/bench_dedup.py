@@ -68,10 +68,11 @@ def cluster_ids(pairs: Pairs) -> list[list[int]]:
 
 
 def cluster_names(
-    names: Sequence[str], config: DedupConfig, encoder: Encoder, on_progress: Progress
+    names: Sequence[str], config: DedupConfig, encoder: Encoder, on_progress: Progress | None = None
 ) -> tuple[list[list[int]], Pairs]:
     """Near-duplicate clusters of ``names`` as lists of positions, and the candidate pairs:
     embed -> index -> search -> union-find, as ``run_dedup`` does."""
+    on_progress = on_progress or (lambda step, done, total: None)
     vectors = encoder.encode(names, lambda d, t: on_progress("embed", d, t))
     index = ConceptIndex(None, "in-memory", encoder.model_name, vectors.shape[1])
     ids = index.add([str(i) for i in range(len(names))], vectors)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 from kgsynth.stages.dedup import list_merges, run_dedup
 from kgsynth.stages.dedup.merge import Link, clusters_apart
@@ -46,13 +46,13 @@ CAYLEY = pair_id("cayley-hamilton theorem", "theorem of cayley-hamilton")
 GAUSS = pair_id("gauss distribution", "gaussian distribution")
 
 
-def _queued_ids(graph: GraphStore) -> set[str]:
+def _queued_ids(graph: GraphRepository) -> set[str]:
     return {p.id for p in graph.review_queue()}
 
 
 @pytest.mark.model
 def test_queue_accept_reject_and_rebuild_respects_decisions(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, DOCS)
     report = run_dedup(graph, settings)
@@ -120,7 +120,7 @@ class FixedJudge(LLMBackend):
 
 @pytest.mark.model
 def test_judge_decides_queued_pairs_and_records_its_reason(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     write_batch(graph, DOCS)
     run_dedup(graph, settings)
@@ -146,7 +146,7 @@ def test_judge_decides_queued_pairs_and_records_its_reason(
 
 @pytest.mark.model
 def test_judge_runs_on_a_real_backend(
-    graph: GraphStore, settings: Settings, tiny_backend: LLMBackend
+    graph: GraphRepository, settings: Settings, tiny_backend: LLMBackend
 ) -> None:
     """Plumbing with the tiny random Llama: every pair is judged or left queued, none lost."""
     write_batch(graph, DOCS)
@@ -159,7 +159,7 @@ def test_judge_runs_on_a_real_backend(
 
 
 @pytest.mark.model
-def test_review_from_the_command_line(graph: GraphStore, settings: Settings) -> None:
+def test_review_from_the_command_line(graph: GraphRepository, settings: Settings) -> None:
     write_batch(graph, DOCS)
     run_dedup(graph, settings)
     runner = CliRunner()

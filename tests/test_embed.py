@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
+from bench.bench_dedup import cluster_ids, cluster_names
 from kgsynth.config import DedupConfig
 from kgsynth.embed.cluster import (
     Candidate,
@@ -28,7 +29,7 @@ from kgsynth.embed.index import (
     index_dir,
 )
 from kgsynth.embed.search import knn_above, range_above
-from kgsynth.stages.dedup import Pairs, cluster_ids, similar_pairs
+from kgsynth.stages.dedup.candidates import Pairs, similar_pairs
 
 if TYPE_CHECKING:
     from kgsynth.embed.encoder import Encoder
@@ -230,13 +231,11 @@ def test_encoder_gives_unit_float32_rows(encoder: Encoder) -> None:
 
 @pytest.mark.model
 def test_cluster_names_finds_spelling_variants(encoder: Encoder) -> None:
-    from kgsynth.stages.dedup import cluster_names
-
     names = ["Quadratic formula", "Cell membrane", "Quadratic Formula.", "Newton's second law",
              "Cell membranes", "Newton's third law", "Photosynthesis"]  # fmt: skip
-    assert cluster_names(names, DedupConfig(threshold=0.9), encoder) == [[0, 2], [1, 4]]
+    assert cluster_names(names, DedupConfig(threshold=0.9), encoder)[0] == [[0, 2], [1, 4]]
     shuffled = [names[i] for i in (6, 4, 2, 0, 5, 3, 1)]
-    assert cluster_names(shuffled, DedupConfig(threshold=0.9), encoder) == [[1, 6], [2, 3]]
+    assert cluster_names(shuffled, DedupConfig(threshold=0.9), encoder)[0] == [[1, 6], [2, 3]]
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from kgsynth.assets import asset_dir
 from kgsynth.config import NamesConfig, Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 from kgsynth.records import Extraction
 from kgsynth.runs import RunFolder
@@ -91,7 +91,7 @@ class Replies(LLMBackend):
 
 
 def test_ingest_rejects_junk_from_given_concepts_and_from_the_model(
-    graph: GraphStore, settings: Settings, tmp_path: Path
+    graph: GraphRepository, settings: Settings, tmp_path: Path
 ) -> None:
     src = tmp_path / "docs.jsonl"
     rows = [

@@ -29,22 +29,13 @@ import numpy as np
 
 from kgsynth.embed.encoder import Encoder
 from kgsynth.embed.index import ConceptIndex, index_dir
-from kgsynth.stages.dedup.candidates import (
-    KeyPair,
-    Pairs,
-    scored_pairs,
-    similar_pairs,
-    surface_pairs,
-)
-from kgsynth.stages.dedup.merge import (
-    Link,
-    MergeNotFoundError,
-    UndoReport,
-    concept_links,
-    list_merges,
-    undo_merge,
-    write_merges,
-)
+from kgsynth.stages.dedup.candidates import KeyPair, scored_pairs, similar_pairs, surface_pairs
+from kgsynth.stages.dedup.merge import Link, write_merges
+from kgsynth.stages.dedup.merge import MergeNotFoundError as MergeNotFoundError
+from kgsynth.stages.dedup.merge import UndoReport as UndoReport
+from kgsynth.stages.dedup.merge import concept_links as concept_links
+from kgsynth.stages.dedup.merge import list_merges as list_merges
+from kgsynth.stages.dedup.merge import undo_merge as undo_merge
 from kgsynth.stages.dedup.review import queue_rows
 from kgsynth.stages.dedup.verify import verify
 
@@ -52,17 +43,6 @@ if TYPE_CHECKING:
     from kgsynth.config import Settings
     from kgsynth.graph import GraphRepository
 
-__all__ = [
-    "DedupReport",
-    "MergeNotFoundError",
-    "Pairs",
-    "UndoReport",
-    "concept_links",
-    "list_merges",
-    "run_dedup",
-    "similar_pairs",
-    "undo_merge",
-]
 
 log = logging.getLogger(__name__)
 
