@@ -176,6 +176,9 @@ def test_review_from_the_command_line(graph: GraphRepository, settings: Settings
     assert decided.exit_code == 0, decided.output
     assert "1 merged, 2 kept apart" in decided.output
     assert graph.review_counts().queued == 0
+    stats = runner.invoke(app, ["stats", "--json"], env=env)
+    counts = json.loads(stats.output)["counts"]
+    assert (counts["review_queue"], counts["kept_apart"], counts["merged_concepts"]) == (0, 2, 1)
     unknown = runner.invoke(app, ["dedup", "--accept", "p0000000000"], env=env)
     assert unknown.exit_code == 2 and "p0000000000" in unknown.output
 
@@ -214,3 +217,23 @@ def test_judge_replies_are_read_strictly() -> None:
         '{"same": 1, "reason": ""}',
     ]
     assert [read_judgement(b) for b in bad] == [None] * len(bad)
+
+
+@pytest.mark.model
+def test_bundled_annotated_corpus_merges_only_true_variants(
+    graph: GraphRepository, settings: Settings
+) -> None:
+    """Ingest (with its dedup) of the bundled documents that carry their concepts: the only
+    automatic merge is a true surface variant; the Pythagoras/Pythagorean pair waits."""
+    from kgsynth.assets import asset_dir
+
+    env = graph_env(settings)
+    src = asset_dir("examples") / "annotated.jsonl"
+    result = CliRunner().invoke(app, ["ingest", str(src)], env=env)
+    assert result.exit_code == 0, result.output
+    merges = {(m["alias_name"], m["survivor_name"]) for m in list_merges(graph)}
+    assert merges == {("derivatives of functions", "derivative of a function")}
+    assert [(p.a_name, p.b_name) for p in graph.review_queue()] == [
+        ("Pythagoras theorem", "Pythagorean theorem")
+    ]
+    assert "1 pairs queued for review" in result.output

@@ -80,6 +80,8 @@ def demo(
     ]:
         table.add_row(label, str(value))
     console.print(table)
+    if review.queued:
+        console.print(f"review : {review.queued} name pairs wait; `kgsynth dedup --review`")
     console.print(f"concept sets : {sample_run.path / 'concept_sets'}")
     console.print(f"questions/answers : {gen_run.path}")
     console.print(f"graph : {uri} (stopped now; data kept in {settings.home})")

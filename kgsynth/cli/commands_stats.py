@@ -24,11 +24,14 @@ def stats(
     run: Annotated[str | None, typer.Option(help="With --coverage: this sample run only.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Print graph counts (documents, topics, key concepts, edges, merges, sets, runs)."""
+    """Print graph counts (documents, topics, key concepts, edges, merges, pairs waiting for
+    dedup review, keep-apart decisions, sets, runs)."""
     settings = settings_of(ctx)
     with open_graph(settings) as store:
         info = store.server_info()
         counts = store.graph_counts().as_dict()
+        review = store.review_counts()
+        counts.update(review_queue=review.queued, kept_apart=review.kept_apart)
         cov = None
         if coverage:
             from kgsynth.analysis.coverage import coverage as coverage_report
