@@ -108,7 +108,10 @@ def run_dedup(
     scored = scored_pairs(index, pairs, surface_pairs(names, None if full else new_keys))
     apart = store.kept_apart_pairs()
     links, review, blocked, skipped = _decide(scored, names, apart)
-    merged = write_merges(store, links, apart, cfg.threshold, cfg.merge_batch_size, progress)
+    merged = write_merges(
+        store, links, apart, cfg.threshold, cfg.merge_batch_size, progress,
+        cosine=lambda a, b: float(np.dot(*index.vectors([index.id_of(a), index.id_of(b)]))),
+    )  # fmt: skip
     queued = store.queue_review_pairs(queue_rows(review, merged, apart, cfg.threshold))
     index.remove(merged)
     if full or index.threshold is None:

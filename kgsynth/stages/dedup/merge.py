@@ -103,9 +103,12 @@ def write_merges(
     batch_size: int,
     progress: Progress | None = None,
     dequeue: Sequence[str] = (),
+    cosine: Callable[[str, str], float] | None = None,
 ) -> dict[str, str]:
-    """Merge the clusters the links make (survivor rule: embed.cluster.survivor_rank);
-    returns alias -> survivor for the merges written."""
+    """Merge the clusters the links make (survivor rule: embed.cluster.survivor_rank) and
+    take the review-queue ids ``dequeue`` out of the queue; returns alias -> survivor for the
+    merges written. A merge's score is the alias/survivor cosine: the pair's, or ``cosine``'s
+    when they were not a candidate pair themselves (else the alias's best link score)."""
     clusters, refused = clusters_apart(links, apart)
     if refused:
         log.info("%d links refused: they would join concepts kept apart", refused)
@@ -129,21 +132,36 @@ def write_merges(
         rows.append(
             {
                 "alias": alias, "survivor": survivor,
-                "score": direct.get(frozenset((alias, survivor)), why.score),
+                "score": _score(direct, alias, survivor, cosine, why.score),
                 "link_score": why.score, "threshold": threshold, "merged_at": merged_at,
                 "rule": why.rule, "decided_by": why.decided_by, "reason": why.reason,
             }
         )  # fmt: skip
     merged: dict[str, str] = {}
-    for batch in _batches_by_survivor(rows, batch_size):
+    batches = _batches_by_survivor(rows, batch_size)
+    for i, batch in enumerate(batches):
         survivors = sorted({r["survivor"] for r in batch})
-        done = store.merge_concepts(batch, survivors, dequeue).merged
+        last = i + 1 == len(batches)  # the queue is emptied with the last batch written
+        done = store.merge_concepts(batch, survivors, dequeue if last else ()).merged
         if len(done) != len(batch):
             log.warning("%d of %d planned merges were skipped", len(batch) - len(done), len(batch))
         merged.update((r["alias"], r["survivor"]) for r in done)
         if progress is not None:
             progress("merge", len(merged), len(rows))
     return merged
+
+
+def _score(
+    direct: dict[frozenset[str], float],
+    alias: str,
+    survivor: str,
+    cosine: Callable[[str, str], float] | None,
+    fallback: float,
+) -> float:
+    pair = frozenset((alias, survivor))
+    if pair in direct:
+        return direct[pair]
+    return round(cosine(alias, survivor), 6) if cosine is not None else fallback
 
 
 def _batches_by_survivor(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
