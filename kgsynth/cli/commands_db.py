@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from kgsynth.cli.common import console, handle_errors, settings_of
 from kgsynth.config import mask_uri
 from kgsynth.errors import KgsynthError
 from kgsynth.graph import localserver, open_graph
+from kgsynth.graph.leases import live_leases
 from kgsynth.graph.migrator import Migrator
 
 app = typer.Typer(no_args_is_help=True, help="Start, stop, inspect and migrate the graph database.")
@@ -63,6 +65,12 @@ def stop(ctx: typer.Context) -> None:
     if state is None:
         console.print("no local graph server is running")
         return
+    users = [p.pid for p in live_leases(settings.home) if p.pid != os.getpid()]
+    if users:
+        raise KgsynthError(
+            f"the local graph server is in use by kgsynth process(es) {users}; "
+            "let them finish (or stop them) first"
+        )
     localserver.stop_server(settings.home, state)
     console.print(f"stopped the local graph server (pid {state.pid})")
 

@@ -1,13 +1,12 @@
 """Where the graph is, and opening it: :func:`open_graph` yields a ready GraphRepository.
 
 ``open_graph(settings)`` connects to ``KGSYNTH_NEO4J_URI`` when set (Neo4j, Aura, a cluster via
-``neo4j://``) or else to the local ArcadeDB (started for the duration of the ``with`` block
-unless ``kgsynth db start`` already runs one). Schema migrations are applied on open.
+``neo4j://``) or else to the local ArcadeDB, shared with the home's other commands (see
+:mod:`kgsynth.graph.localserver`). Schema migrations are applied on open.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,8 +15,6 @@ from kgsynth.config import Settings, mask_uri
 from kgsynth.graph import localserver
 from kgsynth.graph.migrator import Migrator
 from kgsynth.graph.repository import GraphRepository
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,25 +42,25 @@ def connection_for(settings: Settings) -> Connection | None:
 
 @contextmanager
 def open_graph(settings: Settings, migrate: bool = True) -> Iterator[GraphRepository]:
-    """Connect (starting the local server when needed), migrate, yield, then clean up."""
+    """Connect (sharing or starting the local server when needed), migrate, yield, clean up."""
     connection = connection_for(settings)
-    started: localserver.ServerState | None = None
-    if connection is None:
-        cfg = settings.neo4j
-        password = localserver.local_password(settings.home, cfg.password)
-        state = localserver.running_server(settings.home)
-        if state is None:
-            log.info("starting the local ArcadeDB server under %s", settings.home)
-            state = started = localserver.start_server(settings.home, password, cfg.local_database)
-        connection = Connection(state.uri, localserver.USER, password, state.database, state)
-    store: GraphRepository | None = None
+    if connection is not None:
+        yield from _opened(connection, migrate)
+        return
+    cfg = settings.neo4j
+    with localserver.use_local_server(settings.home, cfg.password, cfg.local_database) as (
+        state,
+        password,
+    ):
+        local = Connection(state.uri, localserver.USER, password, state.database, state)
+        yield from _opened(local, migrate)
+
+
+def _opened(connection: Connection, migrate: bool) -> Iterator[GraphRepository]:
+    store = GraphRepository(connection)
     try:
-        store = GraphRepository(connection)
         if migrate:
             Migrator(store).migrate()
         yield store
     finally:
-        if store is not None:
-            store.close()
-        if started is not None:
-            localserver.stop_server(settings.home, started)
+        store.close()

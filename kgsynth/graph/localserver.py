@@ -1,37 +1,49 @@
 """The local graph server: ArcadeDB with its Bolt plugin, run in a child process.
 
 With no ``KGSYNTH_NEO4J_URI``, kgsynth keeps its graph in ArcadeDB under ``<home>/arcadedb``.
-The server runs in its own process (``python -m kgsynth.graph.localserver``) with its working
-directory in ``<home>`` so its logs land in ``<home>/log``; it listens on loopback only.
-A command that needs the graph reuses a server started by ``kgsynth db start`` (recorded in
-``<home>/server.json``) or starts one for its own duration and stops it at the end.
+The server runs in its own process and session (``python -m kgsynth.graph.serverproc``, so a
+Ctrl-C in the terminal reaches kgsynth, not the server) with its working directory in
+``<home>``; it listens on loopback only.
 
-The root password of the local server is generated once and kept in ``<home>/local-password``
-(mode 0600) unless ``KGSYNTH_NEO4J_PASSWORD`` is set; it is passed to the child through its
-environment, never on its command line.
+Lifecycle (leases, see :mod:`kgsynth.graph.leases`): every command that uses the server holds
+a lease; the first one starts the server, later ones on the same home share it, and the last
+one to finish stops it. ``kgsynth db start`` starts a *detached* server that outlives every
+lease until ``kgsynth db stop``. The server watches its users: a server whose starter dies
+before it is ready, or whose last lease holder dies (kill -9), stops itself within about a
+second, so no orphan keeps the database locked. A left-over server that is not recorded in
+``<home>/server.json`` (or no longer answers) is cleared by the next command, which says so.
+
+The root password lives in ``<home>/local-password`` (mode 0600): generated on first use, or
+``KGSYNTH_NEO4J_PASSWORD`` when set (stored so later commands need not repeat it). Each start
+applies it afresh; it reaches the child through its environment, never its command line.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
+import logging
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kgsynth.errors import GraphUnavailableError
+from kgsynth.errors import ConfigError, GraphUnavailableError
+from kgsynth.graph.leases import Proc, add_lease, home_lock, live_leases
+
+log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "KGSYNTH_LOCAL_SERVER_PASSWORD"
 USER = "root"
-STATE_FILE = "server.json"
+STATE_FILE = "server.json"  # the ready server: written by its starter, read by every command
+PID_FILE = "server.pid"  # written by the server process itself as it begins
+PASSWORD_FILE = "local-password"
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class ServerState:
     http_port: int
     database: str
     detached: bool
+    start: int = 0  # the server process's start time (see leases.Proc)
 
     @property
     def uri(self) -> str:
@@ -50,37 +63,101 @@ class ServerState:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/"
 
+    @property
+    def proc(self) -> Proc:
+        return Proc(self.pid, self.start)
+
 
 def local_password(home: Path, override: str | None) -> str:
-    """The local server's root password (generated on first use unless overridden)."""
-    if override:
-        return override
-    path = home / "local-password"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    home.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(18)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(password)
+    """The root password the next start applies: ``override`` (then stored) or the stored one,
+    generated on first use."""
+    path = home / PASSWORD_FILE
+    stored = stored_password(home)
+    password = override or stored or secrets.token_urlsafe(18)
+    if password != stored:
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{PASSWORD_FILE}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(password)
+        os.replace(tmp, path)
     return password
+
+
+def stored_password(home: Path) -> str | None:
+    path = home / PASSWORD_FILE
+    return path.read_text(encoding="utf-8").strip() or None if path.is_file() else None
+
+
+def read_state(home: Path) -> ServerState | None:
+    try:
+        return ServerState(**json.loads((home / STATE_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def running_server(home: Path) -> ServerState | None:
     """The server recorded in ``<home>/server.json`` if its process is alive and listening."""
-    path = home / STATE_FILE
-    if not path.is_file():
-        return None
-    try:
-        state = ServerState(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):
-        path.unlink(missing_ok=True)
-        return None
-    if _alive(state.pid) and _listening(state.bolt_port):
+    state = read_state(home)
+    if state is not None and state.proc.alive() and _listening(state.bolt_port):
         return state
-    if not _alive(state.pid):
-        path.unlink(missing_ok=True)
     return None
+
+
+@contextlib.contextmanager
+def use_local_server(
+    home: Path, password_override: str | None, database: str
+) -> Iterator[tuple[ServerState, str]]:
+    """Share the home's server for the ``with`` block (starting it if needed): yields its
+    state and root password; the last user of a server it started stops it."""
+    home = home.resolve()
+    with home_lock(home):
+        state = running_server(home)
+        if state is not None:
+            password = stored_password(home) or ""
+            if password_override and password_override != password:
+                raise ConfigError(
+                    "KGSYNTH_NEO4J_PASSWORD differs from the root password of the running "
+                    f"local server (kept in {home / PASSWORD_FILE}); unset it, or stop the "
+                    "server with 'kgsynth db stop' so the next start applies it"
+                )
+            lease = add_lease(home)
+        else:
+            clear_leftover(home)
+            password = local_password(home, password_override)
+            log.info("starting the local ArcadeDB server under %s", home)
+            state, lease = _start(home, password, database)
+    try:
+        yield state, password
+    finally:
+        release(home, state, lease)
+
+
+def release(home: Path, state: ServerState, lease: Path) -> None:
+    """Drop ``lease``; stop the (non-detached) server when no live lease remains."""
+    lease.unlink(missing_ok=True)
+    if state.detached:
+        return
+    with home_lock(home):
+        if not live_leases(home):
+            stop_server(home, state)
+
+
+def clear_leftover(home: Path) -> None:
+    """Stop a server process of this home that no command can use (called under the lock):
+    one a killed command was starting, or a recorded one that no longer answers."""
+    for name in (STATE_FILE, PID_FILE):
+        try:
+            info = json.loads((home / name).read_text(encoding="utf-8"))
+            proc = Proc(int(info["pid"]), int(info.get("start", 0)))
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        if proc.alive():
+            log.warning(
+                "stopping a local graph server (pid %d) left by a killed kgsynth command", proc.pid
+            )
+            _terminate(proc, grace=15.0)
+    (home / STATE_FILE).unlink(missing_ok=True)
 
 
 def start_server(
@@ -92,19 +169,33 @@ def start_server(
     detached: bool = False,
     timeout: float = 90.0,
 ) -> ServerState:
-    """Start ArcadeDB in a child process and wait until Bolt accepts connections.
+    """Start ArcadeDB for this process and wait until Bolt accepts connections.
 
-    Ports default to free ephemeral ones. ``detached`` servers outlive this process
-    (``kgsynth db start``); the others are stopped by :func:`stop_server`.
+    The caller holds a lease until :func:`stop_server`. Ports default to free ephemeral ones.
+    ``detached`` servers outlive every lease (``kgsynth db start``).
     """
     home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    existing = running_server(home)
-    if existing is not None:
-        raise GraphUnavailableError(
-            f"a local server for {home} is already running (pid {existing.pid}, "
-            f"{existing.uri}); stop it with 'kgsynth db stop'"
-        )
+    with home_lock(home):
+        existing = running_server(home)
+        if existing is not None:
+            raise GraphUnavailableError(
+                f"a local server for {home} is already running (pid {existing.pid}, "
+                f"{existing.uri}); stop it with 'kgsynth db stop'"
+            )
+        clear_leftover(home)
+        return _start(home, password, database, bolt_port, http_port, detached, timeout)[0]
+
+
+def _start(
+    home: Path,
+    password: str,
+    database: str,
+    bolt_port: int | None = None,
+    http_port: int | None = None,
+    detached: bool = False,
+    timeout: float = 90.0,
+) -> tuple[ServerState, Path]:
+    """Spawn the server (under the home lock) with a lease for this process; wait for it."""
     bolt = bolt_port or _free_port()
     http = http_port or _free_port()
     for port in (bolt, http):
@@ -113,68 +204,79 @@ def start_server(
                 f"port {port} on 127.0.0.1 is already in use; choose another with "
                 "KGSYNTH_NEO4J_BOLT_PORT / KGSYNTH_NEO4J_HTTP_PORT"
             )
+    lease = add_lease(home)  # before the child exists: it watches us
     cmd = [
-        sys.executable, "-m", "kgsynth.graph.localserver",
-        "--root", str(home / "arcadedb"), "--database", database,
-        "--bolt-port", str(bolt), "--http-port", str(http),
+        sys.executable, "-m", "kgsynth.graph.serverproc",
+        "--home", str(home), "--database", database,
+        "--bolt-port", str(bolt), "--http-port", str(http), "--owner", Proc.me().name,
     ]  # fmt: skip
     env = {**os.environ, PASSWORD_ENV: password}
-    log = open(home / "server.out", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(
-        cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=detached,
-    )  # fmt: skip
-    log.close()
-    state = ServerState(proc.pid, bolt, http, database, detached)
-    deadline = time.monotonic() + timeout
+    (home / f"ready-{os.getpid()}").unlink(missing_ok=True)
+    with open(home / "server.out", "ab") as log_file:
+        proc = subprocess.Popen(
+            cmd, cwd=home, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    state = ServerState(proc.pid, bolt, http, database, detached, Proc.of(proc.pid).start)
     ready = home / f"ready-{proc.pid}"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise GraphUnavailableError(
-                f"the local ArcadeDB server exited during start (code {proc.returncode}); "
-                f"see {home / 'server.out'}"
-            )
-        if ready.exists() and _listening(bolt):
-            ready.unlink(missing_ok=True)
-            (home / STATE_FILE).write_text(json.dumps(asdict(state)), encoding="utf-8")
-            return state
-        time.sleep(0.2)
-    proc.kill()
-    raise GraphUnavailableError(
-        f"the local ArcadeDB server did not start within {timeout:.0f} s; see {home / 'server.out'}"
-    )
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise GraphUnavailableError(
+                    f"the local ArcadeDB server exited during start (code {proc.returncode}); "
+                    f"see {home / 'server.out'}"
+                )
+            if ready.exists() and _listening(bolt):
+                ready.unlink(missing_ok=True)
+                tmp = home / f".{STATE_FILE}.{os.getpid()}"
+                tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
+                os.replace(tmp, home / STATE_FILE)
+                return state, lease
+            time.sleep(0.1)
+        raise GraphUnavailableError(
+            f"the local ArcadeDB server did not start within {timeout:.0f} s; "
+            f"see {home / 'server.out'}"
+        )
+    except BaseException:  # a failed start or a Ctrl-C: leave nothing running
+        lease.unlink(missing_ok=True)
+        _terminate(state.proc, grace=10.0)
+        raise
 
 
 def stop_server(home: Path, state: ServerState, timeout: float = 30.0) -> None:
-    """Stop a server started by :func:`start_server` and forget it."""
+    """Stop the server and forget it; drops this process's leases on it."""
+    home = home.resolve()
+    me = Proc.me().name + "-"
+    for lease in (home / "leases").glob(me + "*"):
+        lease.unlink(missing_ok=True)
+    _terminate(state.proc, grace=timeout)
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads((home / STATE_FILE).read_text(encoding="utf-8")).get("pid") == state.pid:
+            (home / STATE_FILE).unlink()
+
+
+def _terminate(proc: Proc, grace: float) -> None:
+    """SIGTERM, wait up to ``grace`` seconds (reaping our own child), then SIGKILL."""
+    if not proc.alive():
+        _reap(proc.pid)
+        return
     with contextlib.suppress(ProcessLookupError):
-        os.kill(state.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(state.pid):
+        os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        _reap(proc.pid)
+        if not proc.alive():
+            return
         time.sleep(0.1)
-    if _alive(state.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(state.pid, signal.SIGKILL)
-    path = home.resolve() / STATE_FILE
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        if json.loads(path.read_text(encoding="utf-8")).get("pid") == state.pid:
-            path.unlink()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+    _reap(proc.pid)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reaps our own exited children
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _listening(port: int) -> bool:
@@ -187,47 +289,3 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _serve(argv: list[str] | None = None) -> None:
-    """Child-process entry: run ArcadeDB until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m kgsynth.graph.localserver")
-    parser.add_argument("--root", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--bolt-port", type=int, required=True)
-    parser.add_argument("--http-port", type=int, required=True)
-    args = parser.parse_args(argv)
-    password = os.environ.pop(PASSWORD_ENV, None)
-    if not password:
-        sys.exit(f"{PASSWORD_ENV} must be set")
-
-    import arcadedb_embedded as adb
-
-    server = adb.create_server(
-        root_path=args.root,
-        root_password=password,
-        config={
-            "host": "127.0.0.1",
-            "http_port": args.http_port,
-            "bolt_port": args.bolt_port,
-            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-        },
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server.start()
-    try:
-        if not adb.database_exists(str(Path(args.root) / args.database)):
-            server.create_database(args.database)
-        else:
-            server.get_database(args.database)
-        Path(f"ready-{os.getpid()}").touch()
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-
-
-if __name__ == "__main__":
-    _serve()

@@ -47,8 +47,14 @@ class GraphStore:
 
         self.connection = connection
         auth = (connection.user, connection.password) if connection.password else None
+        # A loopback server that stops does not come back: give up after seconds, not a
+        # minute of retries. A remote one may be switching leaders: allow that.
+        retry_s, connect_s = (3.0, 5.0) if connection.local else (15.0, 15.0)
         try:
-            self._driver = GraphDatabase.driver(connection.uri, auth=auth)
+            self._driver = GraphDatabase.driver(
+                connection.uri, auth=auth, max_transaction_retry_time=retry_s,
+                connection_timeout=connect_s, connection_acquisition_timeout=connect_s + retry_s,
+            )  # fmt: skip
             self._driver.verify_connectivity()
         except Exception as e:  # the driver raises several unrelated types here
             self._close_quietly()
@@ -133,6 +139,12 @@ class GraphStore:
                 run = session.execute_write if write else session.execute_read
                 return run(work)
         except (ServiceUnavailable, SessionExpired) as e:
+            local = self.connection.local
+            if local is not None and not local.proc.alive():
+                raise GraphUnavailableError(
+                    f"the local graph server (pid {local.pid}) stopped during the command; "
+                    "re-run it to resume (finished batches are kept)"
+                ) from None
             raise GraphUnavailableError(
                 f"lost the graph database at {self.connection.safe_uri}: {self._scrub(e)}"
             ) from None
