@@ -20,7 +20,7 @@ from kgsynth.cli import (
     commands_sample,
     commands_stats,
 )
-from kgsynth.cli.common import configure_logging, err_console
+from kgsynth.cli.common import configure_logging, print_error
 from kgsynth.config import load_settings
 from kgsynth.errors import KgsynthError
 
@@ -54,7 +54,7 @@ def main_options(
         settings = load_settings(config)
         settings = settings.updated(home=home, runs_dir=runs_dir)
     except KgsynthError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        print_error(str(e))
         raise typer.Exit(e.exit_code) from None
     configure_logging("INFO" if verbose else settings.log_level)
     ctx.obj = settings

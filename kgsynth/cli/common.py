@@ -19,12 +19,14 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from kgsynth.config import Settings, mask
 from kgsynth.errors import KgsynthError
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# markup off: paths, topics, reasons and config section names are user text, printed as is.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,15 +50,18 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except KgsynthError as e:
-            err_console.print(
-                f"[red]error:[/red] {mask(str(e), secrets)}", highlight=False, soft_wrap=True
-            )
+            print_error(mask(str(e), secrets))
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted: finished batches and shards are kept; re-run to resume")
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(message: str) -> None:
+    """``error: <message>`` on stderr, one line, the message printed as plain text."""
+    err_console.print(Text.assemble(("error:", "red"), " ", mask(message, [])), highlight=False)
 
 
 @contextmanager
@@ -94,10 +99,11 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    value = getattr(logging, level.upper(), logging.WARNING)
+    logging.basicConfig(level=value, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The driver logs every retry and dropped connection; kgsynth reports the outcome as one
+    # line, so the driver's own messages are shown only when asked for (--verbose / DEBUG).
+    logging.getLogger("neo4j").setLevel(value if value <= logging.INFO else logging.CRITICAL)
 
 
 # Option types shared by several commands.

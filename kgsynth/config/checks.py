@@ -30,3 +30,11 @@ def between(name: str, value: float | None, low: float, high: float) -> None:
 def one_of(name: str, value: str, allowed: Collection[str]) -> None:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(sorted(allowed))}, got {value!r}")
+
+
+MAX_SEED = 2**63 - 1  # seeds are stored as int64 in the parquet tables
+
+
+def seed(name: str, value: int) -> None:
+    if not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"{name} must be an integer from 0 to {MAX_SEED}, got {value}")

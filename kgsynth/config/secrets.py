@@ -17,17 +17,20 @@ SECRET_FIELDS = {("neo4j", "password"), ("llm.openai", "api_key")}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+_URI_USERINFO = re.compile(r"(://[^:/@\s'\"]+:)[^@\s'\"]*@")
+
+
 def mask_uri(uri: str) -> str:
-    """The URI with any inline password replaced by ***, safe to print."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", uri)
+    """``uri`` (or any text holding URIs) with inline passwords replaced by ***, safe to print."""
+    return _URI_USERINFO.sub(r"\1***@", uri)
 
 
 def mask(text: str, secrets: list[str | None]) -> str:
-    """``text`` with every known secret value replaced by ***."""
+    """``text`` with every known secret value, and every password inside a URI, as ***."""
     for s in secrets:
         if s:
             text = text.replace(s, "***")
-    return text
+    return mask_uri(text)
 
 
 def expand_env_refs(data: Any, env: Mapping[str, str], src: str) -> Any:
