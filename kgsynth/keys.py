@@ -10,19 +10,34 @@ from collections.abc import Iterable
 _SPACE = re.compile(r"\s+")
 
 
+def _visible(text: str) -> str:
+    """``text`` without format characters (zero-width spaces and joiners, BOM, soft hyphen)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def normalize_key(name: str) -> str:
-    """The matching key of a topic or concept name: NFKC, case-folded, whitespace collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    """The matching key of a topic or concept name: NFKC, invisible format characters
+    removed, case-folded, whitespace collapsed."""
+    return _SPACE.sub(" ", _visible(unicodedata.normalize("NFKC", name)).casefold()).strip()
 
 
 def clean_name(name: str) -> str:
-    """The display form of a name: NFKC with whitespace collapsed (case kept)."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", name)).strip()
+    """The display form of a name: its own spelling with whitespace collapsed; "" when the
+    name has no visible character (only spaces or zero-width characters)."""
+    if not normalize_key(name):
+        return ""
+    collapsed = _SPACE.sub(" ", name).strip()
+    start = next(i for i, ch in enumerate(collapsed) if unicodedata.category(ch) != "Cf")
+    end = len(collapsed) - next(
+        i for i, ch in enumerate(reversed(collapsed)) if unicodedata.category(ch) != "Cf"
+    )
+    return collapsed[start:end].strip()
 
 
 def text_hash(text: str) -> str:
     """sha256 of the normalised text (NFKC, whitespace collapsed, case kept)."""
-    return hashlib.sha256(clean_name(text).encode("utf-8")).hexdigest()
+    canonical = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def document_id(text: str) -> str:

@@ -18,6 +18,7 @@ from kgsynth.records import Document, Reject
 
 TEXT_SUFFIXES = {".txt", ".md"}
 SUFFIXES = {".jsonl", ".parquet"} | TEXT_SUFFIXES
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, written by some editors: skipped
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
@@ -27,11 +28,11 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and suffix(p) in SUFFIXES)
             if not found:
                 raise InputError(f"{path}: folder holds no .jsonl, .parquet, .txt or .md files")
             files.extend(found)
-        elif path.suffix not in SUFFIXES:
+        elif suffix(path) not in SUFFIXES:
             raise InputError(
                 f"{path}: unsupported file type '{path.suffix}'; expected .jsonl, .parquet, "
                 ".txt or .md"
@@ -41,23 +42,28 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def suffix(path: Path) -> str:
+    """The file type of ``path``: its suffix in lower case (``.JSONL`` is ``.jsonl``)."""
+    return path.suffix.lower()
+
+
 def read_documents(paths: Iterable[Path]) -> Iterator[Document | Reject]:
     """Every document of every input, in order, plus a Reject for every unusable row."""
     for path in input_files(paths):
         if path.stat().st_size == 0:
             raise InputError(f"{path}: empty file; expected {_expected(path)}")
-        if path.suffix == ".jsonl":
+        if suffix(path) == ".jsonl":
             yield from _read_jsonl(path)
-        elif path.suffix == ".parquet":
+        elif suffix(path) == ".parquet":
             yield from _read_parquet(path)
         else:
             yield _read_text_file(path)
 
 
 def _expected(path: Path) -> str:
-    if path.suffix == ".jsonl":
+    if suffix(path) == ".jsonl":
         return 'one JSON object per line with a "text" field'
-    if path.suffix == ".parquet":
+    if suffix(path) == ".parquet":
         return "a table with a 'text' column"
     return "the document's text"
 
@@ -66,6 +72,8 @@ def _read_jsonl(path: Path) -> Iterator[Document | Reject]:
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
             source = f"{path}:{number}"
+            if number == 1:
+                raw = raw.removeprefix(BOM)
             if not raw.strip():
                 continue
             try:
@@ -104,7 +112,7 @@ def _read_parquet(path: Path) -> Iterator[Document | Reject]:
 
 def _read_text_file(path: Path) -> Document | Reject:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().removeprefix(BOM).decode("utf-8")
     except UnicodeDecodeError as e:
         return Reject("ingest", str(path), f"not valid UTF-8 ({e.reason} at byte {e.start})")
     return to_document({"text": text, "title": path.stem}, str(path))
@@ -112,6 +120,9 @@ def _read_text_file(path: Path) -> Document | Reject:
 
 def to_document(obj: dict[str, Any], source: str) -> Document | Reject:
     """Validate one input row. Missing ids come from the text; concepts may be a flat list."""
+    broken = _lone_surrogate(obj)
+    if broken:
+        return Reject("ingest", source, broken, json.dumps(obj, default=str)[:500])
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         return Reject("ingest", source, 'missing or empty "text" (a non-empty string)',
@@ -133,6 +144,34 @@ def to_document(obj: dict[str, Any], source: str) -> Document | Reject:
         topics=topics,
         concepts=concepts,
     )
+
+
+def _lone_surrogate(obj: dict[str, Any]) -> str | None:
+    """Why a row cannot be stored as UTF-8 (a lone surrogate such as "\\ud800", valid in JSON
+    but not in any database), naming the field; None when every string is storable."""
+    for key, value in obj.items():
+        for text in _strings(key, value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as e:
+                return (
+                    f'"{key}" holds a lone surrogate (\\u{ord(text[e.start]):04x} at '
+                    f"character {e.start}), which is not storable text"
+                )
+    return None
+
+
+def _strings(key: Any, value: Any) -> Iterator[str]:
+    if isinstance(key, str):
+        yield key
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(None, v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, v)
 
 
 def _given_concepts(
