@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kgsynth.graph import GraphRepository
 from kgsynth.graph.repository import GraphCounts
+from kgsynth.keys import text_hash
 from kgsynth.records import Document, Extraction
 from kgsynth.stages.ingest.build import write_batch
 
@@ -31,8 +32,9 @@ def test_graph_counts_as_dict_is_the_query_row(graph: GraphRepository) -> None:
 
 def test_lookups_answer_only_for_what_exists(graph: GraphRepository) -> None:
     write_batch(graph, PAIRS)
-    assert graph.existing_document_ids(["d2", "nope", "d1"]) == {"d1", "d2"}
-    assert graph.existing_document_ids([]) == set()
+    stored = graph.stored_text_hashes(["d2", "nope", "d1"])
+    assert stored == {"d1": text_hash("text of d1"), "d2": text_hash("text of d2")}
+    assert graph.stored_text_hashes([]) == {}
     assert graph.resolve_aliases(["discriminant", "nope"]) == {}
     assert graph.document_ids() == ["d1", "d2"]
     assert graph.document_texts(["d2", "nope"]) == {"d2": "text of d2"}

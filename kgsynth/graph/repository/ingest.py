@@ -26,9 +26,10 @@ class IngestBatch:
 
 
 class IngestOps(GraphStore):
-    def existing_document_ids(self, ids: Sequence[str]) -> set[str]:
-        """Those of ``ids`` already in the graph."""
-        return {r["id"] for r in self.read("existing_documents", ids=list(ids))}
+    def stored_text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """Those of ``ids`` already in the graph, each with its text's hash ("" if unknown)."""
+        rows = self.read("existing_documents", ids=list(ids))
+        return {r["id"]: r["text_hash"] or "" for r in rows}
 
     def write_ingest_batch(self, batch: IngestBatch) -> None:
         """Nodes, links and co-occurrence counts of one batch, in ONE transaction (a crash

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from kgsynth.batching import batched
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Extraction, Reject
-from kgsynth.stages.ingest.build import new_documents, write_batch
+from kgsynth.stages.ingest.build import write_batch
+from kgsynth.stages.ingest.identity import DocumentIds
 from kgsynth.stages.ingest.names import screen
-from kgsynth.stages.ingest.read import input_files, read_documents
+from kgsynth.stages.ingest.read import input_files, read_documents, suffix
 
 if TYPE_CHECKING:
     from kgsynth.config import NamesConfig, Settings
@@ -51,10 +52,10 @@ def count_documents(paths: Iterable[Path]) -> int:
     """A cheap upper bound of the number of documents (for progress bars)."""
     total = 0
     for path in input_files(paths):
-        if path.suffix == ".jsonl":
+        if suffix(path) == ".jsonl":
             with path.open("rb") as f:
                 total += sum(1 for line in f if line.strip())
-        elif path.suffix == ".parquet":
+        elif suffix(path) == ".parquet":
             import pyarrow.parquet as pq
 
             try:
@@ -82,6 +83,7 @@ def run_ingest(
     total = count_documents(paths)
     backend: LLMBackend | None = None
     chunk_size = max(2 * settings.llm.batch_size, 32)
+    ids = DocumentIds()
     for chunk in batched(read_documents(paths), chunk_size):
         docs = [d for d in chunk if isinstance(d, Document)]
         for r in chunk:
@@ -89,8 +91,12 @@ def run_ingest(
                 run.reject(r)
                 report.rejected += 1
         report.read += len(docs)
-        fresh = new_documents(store, docs)
-        report.already_in_graph += len(docs) - len(fresh)
+        split = ids.split(store, docs)
+        fresh = split.fresh
+        report.already_in_graph += split.repeats
+        for r in split.conflicts:
+            run.reject(r)
+            report.rejected += 1
         needs_llm = [d for d in fresh if d.concepts is None]
         if needs_llm and backend is None:
             backend = backend_factory()

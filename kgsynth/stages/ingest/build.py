@@ -115,15 +115,3 @@ def write_batch(
     rows = batch_rows(pairs, store.resolve_aliases(raw_keys))
     store.write_ingest_batch(rows)
     return rows
-
-
-def new_documents(store: GraphRepository, docs: Sequence[Document]) -> list[Document]:
-    """The documents not yet in the graph (first occurrence of each id within ``docs``)."""
-    existing = store.existing_document_ids(list(dict.fromkeys(d.id for d in docs)))
-    seen: set[str] = set()
-    fresh = []
-    for d in docs:
-        if d.id not in existing and d.id not in seen:
-            seen.add(d.id)
-            fresh.append(d)
-    return fresh
