@@ -34,13 +34,18 @@ def utc_now() -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
 class RunFolder:
-    """One invocation's output folder. ``resume`` reopens an existing run by id."""
+    """One invocation's output folder. ``resume`` reopens an existing run by id.
+
+    The folder is created by the first thing written into it, so a command that fails
+    before producing anything leaves no empty run folder behind.
+    """
 
     def __init__(self, runs_dir: Path, kind: str, run_id: str | None = None) -> None:
         self.kind = kind
@@ -49,14 +54,13 @@ class RunFolder:
         self.path = runs_dir / self.run_id
         if self.resumed and not self.path.is_dir():
             raise InputError(f"{self.path}: no such run folder to resume")
-        self.path.mkdir(parents=True, exist_ok=True)
         self.rejected: Counter[str] = Counter()
 
     # -- rejects -----------------------------------------------------------------------
     def reject(self, r: Reject) -> None:
         """Append one rejected row (with its reason) to ``rejects/<stage>.jsonl``."""
         folder = self.path / "rejects"
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         with (folder / f"{r.stage}.jsonl").open("a", encoding="utf-8") as f:
             f.write(json.dumps(asdict(r), ensure_ascii=False, default=str) + "\n")
         self.rejected[f"{r.stage}: {r.reason.split(' (')[0]}"] += 1
@@ -64,7 +68,7 @@ class RunFolder:
     # -- shards ------------------------------------------------------------------------
     def shard_path(self, table: str, index: int) -> Path:
         folder = self.path / table
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         return folder / f"part-{index:05d}.parquet"
 
     def marker_path(self, table: str, index: int) -> Path:
@@ -109,10 +113,15 @@ class RunFolder:
 
 
 def find_run(runs_dir: Path, kind: str, run_id: str | None) -> RunFolder:
-    """An existing run of ``kind`` by id, or the newest one when ``run_id`` is None."""
+    """An existing run of ``kind`` by id, or else the newest finished one (with a manifest)."""
     if run_id is None:
-        candidates = sorted(p.name for p in runs_dir.glob(f"{kind}-*") if p.is_dir())
-        if not candidates:
-            raise InputError(f"{runs_dir}: no '{kind}' run found; run 'kgsynth {kind}' first")
-        run_id = candidates[-1]
+        found = sorted(p for p in runs_dir.glob(f"{kind}-*") if p.is_dir())
+        finished = [p.name for p in found if (p / "manifest.json").is_file()]
+        if not finished:
+            unfinished = f" ({len(found)} unfinished)" if found else ""
+            raise InputError(
+                f"{runs_dir}: no finished '{kind}' run found{unfinished}; "
+                f"run 'kgsynth {kind}' first"
+            )
+        run_id = finished[-1]
     return RunFolder(runs_dir, kind if run_id.startswith(kind) else run_id.split("-")[0], run_id)

@@ -16,7 +16,8 @@ from kgsynth.runs import RunFolder, find_run
 
 def test_shards_markers_and_direct_reading(tmp_path: Path) -> None:
     run = RunFolder(tmp_path, "generate")
-    assert run.run_id.startswith("generate-") and run.path.is_dir()
+    assert run.run_id.startswith("generate-")
+    assert not run.path.exists()  # created by the first write: a failed command leaves none
     run.write_shard("qa", 0, pa.table({"x": [1, 2]}))
     run.write_shard("qa", 1, pa.table({"x": [3]}))
     # a shard written but never marked done (a crash between the two) is not read
@@ -41,10 +42,12 @@ def test_rejects_and_manifest(tmp_path: Path) -> None:
 
 
 def test_find_run_newest_and_by_id(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no 'sample' run found"):
+    with pytest.raises(InputError, match="no finished 'sample' run found"):
         find_run(tmp_path, "sample", None)
-    (tmp_path / "sample-20260101-000000-aaaaaa").mkdir()
-    (tmp_path / "sample-20260102-000000-bbbbbb").mkdir()
+    for name in ("sample-20260101-000000-aaaaaa", "sample-20260102-000000-bbbbbb"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text("{}")
+    (tmp_path / "sample-20260103-000000-cccccc").mkdir()  # unfinished (a failed run): skipped
     assert find_run(tmp_path, "sample", None).run_id == "sample-20260102-000000-bbbbbb"
     assert find_run(tmp_path, "sample", "sample-20260101-000000-aaaaaa").resumed
     ids = [RunFolder(tmp_path / "x", "ingest").run_id for _ in range(20)]
