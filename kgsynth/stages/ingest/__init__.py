@@ -119,9 +119,12 @@ def run_ingest(
             report.written += len(write_batch(store, pairs).documents)
         if on_progress:
             on_progress(len(chunk), total)
-    if report.read == 0 and report.rejected:
+    if report.read == 0:
+        where = ", ".join(map(str, paths))
+        if not report.rejected:
+            raise InputError(f"no documents in {where}: every line is blank")
         raise InputError(
-            f"no usable documents in {', '.join(map(str, paths))}: all {report.rejected} "
+            f"no usable documents in {where}: all {report.rejected} "
             f"rows were rejected; reasons in {run.path / 'rejects'}"
         )
     report.elapsed_s = time.perf_counter() - start

@@ -33,7 +33,7 @@ class DocumentIds:
     """Remembers the text hash of every id seen in one ingest."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
+        self._seen: dict[str, tuple[str, bool]] = {}  # id -> (text hash, found in the graph)
 
     def split(self, store: GraphRepository, docs: Sequence[Document]) -> Split:
         """Sort ``docs`` (in order) into fresh documents, repeats and conflicts."""
@@ -42,16 +42,15 @@ class DocumentIds:
         out = Split()
         for d in docs:
             digest = text_hash(d.text)[:_HASH_CHARS]
-            if d.id in self._seen:
-                known, where = self._seen[d.id], "earlier in this ingest"
-            elif d.id in stored:
-                known, where = stored[d.id], "in the graph"
-                self._seen[d.id] = known
-            else:
-                self._seen[d.id] = digest
+            if d.id in stored and d.id not in self._seen:
+                self._seen[d.id] = (stored[d.id], True)
+            if d.id not in self._seen:
+                self._seen[d.id] = (digest, False)
                 out.fresh.append(d)
                 continue
+            known, in_graph = self._seen[d.id]
             if known and known != digest:
+                where = "in the graph" if in_graph else "earlier in this ingest"
                 reason = f"conflicting duplicate id {d.id!r}: a different text has it {where}"
                 out.conflicts.append(Reject("ingest", d.source, reason, d.text[:500]))
             else:
