@@ -47,6 +47,12 @@ def start(ctx: typer.Context) -> None:
         with open_graph(settings) as store:
             applied = Migrator(store).status().current_version
         console.print(f"started the local graph server (pid {state.pid}), schema v{applied}")
+    elif not state.detached:
+        state = localserver.detach(settings.home, state)
+        console.print(
+            f"the local graph server (pid {state.pid}) was started by a running command; "
+            "it now keeps running after that command ends"
+        )
     else:
         console.print(f"the local graph server is already running (pid {state.pid})")
     console.print(f"  Bolt URI : {state.uri}  (user {localserver.USER}, database {state.database})")

@@ -1,9 +1,9 @@
-"""Who uses the local graph server: process identities, lease files and the home lock.
+"""Who uses the local graph server: process identities, lease files, the home lock, and
+stopping a process.
 
 Every kgsynth process that uses the local server holds a lease: an empty file
-``<home>/leases/<pid>-<start time>-<token>`` (one per use, so
-uses within one process are counted separately). A lease whose process is gone (killed with -9, a
-crashed interpreter) is stale; the server's watchdog and every later command treat it as
+``<home>/leases/<pid>-<start time>-<token>`` (one per use, so uses within one process count
+separately). A lease whose process is gone (killed with -9, a crashed interpreter) is stale; the server's watchdog and every later command treat it as
 absent. Starting, adopting and stopping the server happen under ``<home>/server.lock``, an
 ``fcntl`` lock that the kernel releases when its holder dies, so a killed command never
 leaves a lock behind.
@@ -19,6 +19,7 @@ import fcntl
 import logging
 import os
 import secrets
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,6 +79,29 @@ def _stat(pid: int) -> tuple[str, int] | None:
         return None
     fields = raw[raw.rfind(")") + 2 :].split()  # the command name may hold spaces
     return fields[0], int(fields[19])
+
+
+def terminate(proc: Proc, grace: float) -> None:
+    """SIGTERM, wait up to ``grace`` seconds (reaping our own child), then SIGKILL."""
+    if not proc.alive():
+        reap(proc.pid)
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        reap(proc.pid)
+        if not proc.alive():
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+    reap(proc.pid)
+
+
+def reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _signalable(pid: int) -> bool:

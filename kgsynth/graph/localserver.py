@@ -21,11 +21,11 @@ applies it afresh; it reaches the child through its environment, never its comma
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kgsynth.errors import ConfigError, GraphUnavailableError
-from kgsynth.graph.leases import Proc, add_lease, home_lock, live_leases
+from kgsynth.graph.leases import Proc, add_lease, home_lock, live_leases, terminate
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +139,26 @@ def release(home: Path, state: ServerState, lease: Path) -> None:
     if state.detached:
         return
     with home_lock(home):
+        current = read_state(home)
+        if current is not None and current.proc == state.proc and current.detached:
+            return  # `kgsynth db start` adopted it meanwhile
         if not live_leases(home):
             stop_server(home, state)
+
+
+def detach(home: Path, state: ServerState) -> ServerState:
+    """Keep a running server after its users end (``kgsynth db start`` on a shared one)."""
+    home = home.resolve()
+    with home_lock(home):
+        kept = dataclasses.replace(state, detached=True)
+        _write_state(home, kept)
+    return kept
+
+
+def _write_state(home: Path, state: ServerState) -> None:
+    tmp = home / f".{STATE_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
+    os.replace(tmp, home / STATE_FILE)
 
 
 def clear_leftover(home: Path) -> None:
@@ -156,7 +174,7 @@ def clear_leftover(home: Path) -> None:
             log.warning(
                 "stopping a local graph server (pid %d) left by a killed kgsynth command", proc.pid
             )
-            _terminate(proc, grace=15.0)
+            terminate(proc, grace=15.0)
     (home / STATE_FILE).unlink(missing_ok=True)
 
 
@@ -229,9 +247,7 @@ def _start(
                 )
             if ready.exists() and _listening(bolt):
                 ready.unlink(missing_ok=True)
-                tmp = home / f".{STATE_FILE}.{os.getpid()}"
-                tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
-                os.replace(tmp, home / STATE_FILE)
+                _write_state(home, state)
                 return state, lease
             time.sleep(0.1)
         raise GraphUnavailableError(
@@ -240,7 +256,7 @@ def _start(
         )
     except BaseException:  # a failed start or a Ctrl-C: leave nothing running
         lease.unlink(missing_ok=True)
-        _terminate(state.proc, grace=10.0)
+        terminate(state.proc, grace=10.0)
         raise
 
 
@@ -250,33 +266,10 @@ def stop_server(home: Path, state: ServerState, timeout: float = 30.0) -> None:
     me = Proc.me().name + "-"
     for lease in (home / "leases").glob(me + "*"):
         lease.unlink(missing_ok=True)
-    _terminate(state.proc, grace=timeout)
+    terminate(state.proc, grace=timeout)
     with contextlib.suppress(OSError, ValueError):
         if json.loads((home / STATE_FILE).read_text(encoding="utf-8")).get("pid") == state.pid:
             (home / STATE_FILE).unlink()
-
-
-def _terminate(proc: Proc, grace: float) -> None:
-    """SIGTERM, wait up to ``grace`` seconds (reaping our own child), then SIGKILL."""
-    if not proc.alive():
-        _reap(proc.pid)
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        _reap(proc.pid)
-        if not proc.alive():
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(proc.pid, signal.SIGKILL)
-    _reap(proc.pid)
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
 
 
 def _listening(port: int) -> bool:

@@ -58,6 +58,7 @@ class GraphStore:
             self._driver.verify_connectivity()
         except Exception as e:  # the driver raises several unrelated types here
             self._close_quietly()
+            self._check_local_server()
             raise GraphUnavailableError(
                 f"cannot reach the graph database at {connection.safe_uri} "
                 f"as user '{connection.user}': {self._scrub(e)}"
@@ -139,12 +140,7 @@ class GraphStore:
                 run = session.execute_write if write else session.execute_read
                 return run(work)
         except (ServiceUnavailable, SessionExpired) as e:
-            local = self.connection.local
-            if local is not None and not local.proc.alive():
-                raise GraphUnavailableError(
-                    f"the local graph server (pid {local.pid}) stopped during the command; "
-                    "re-run it to resume (finished batches are kept)"
-                ) from None
+            self._check_local_server()
             raise GraphUnavailableError(
                 f"lost the graph database at {self.connection.safe_uri}: {self._scrub(e)}"
             ) from None
@@ -168,6 +164,15 @@ class GraphStore:
             "database": self.connection.database or "(default)",
             "kind": "ArcadeDB" if "ArcadeDB" in str(info.agent) else "Neo4j",
         }
+
+    def _check_local_server(self) -> None:
+        """Say plainly when the reason is that kgsynth's own local server has died."""
+        local = self.connection.local
+        if local is not None and not local.proc.alive():
+            raise GraphUnavailableError(
+                f"the local graph server (pid {local.pid}) stopped during the command; "
+                "re-run it to resume (finished batches are kept)"
+            ) from None
 
     def _scrub(self, e: BaseException) -> str:
         text = str(e).splitlines()[0] if str(e) else type(e).__name__
