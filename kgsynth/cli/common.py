@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -48,7 +50,8 @@ def handle_errors(fn: F) -> F:
         if ctx is not None and isinstance(ctx.obj, Settings):
             secrets = [ctx.obj.neo4j.password, ctx.obj.llm.openai.api_key]
         try:
-            return fn(*args, **kwargs)
+            with _ctrl_c_remembered():
+                return fn(*args, **kwargs)
         except KgsynthError as e:
             print_error(mask(str(e), secrets))
             raise typer.Exit(e.exit_code) from None
@@ -57,6 +60,31 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+_ctrl_c = threading.Event()
+
+
+@contextmanager
+def _ctrl_c_remembered() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered, because Python drops
+    an exception raised inside a finalizer or weakref callback (an import lock's, say): the
+    next progress update raises it again, so a Ctrl-C is never lost."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # e.g. under nohup
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _ctrl_c.set()
+        raise KeyboardInterrupt
+
+    _ctrl_c.clear()
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def print_error(message: str) -> None:
@@ -85,6 +113,8 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
         task = progress.add_task(description, total=total, rate="")
 
         def advance(n: int = 1, total: int | None = None, completed: int | None = None) -> None:
+            if _ctrl_c.is_set():
+                raise KeyboardInterrupt
             if total is not None:
                 progress.update(task, total=total)
             if completed is None:
