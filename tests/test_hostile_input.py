@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from tests.conftest import graph_env
 
 runner = CliRunner()
@@ -153,7 +153,9 @@ def _error_lines(output: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_hostile_input(name: str, settings: Settings, graph: GraphStore, tmp_path: Path) -> None:
+def test_hostile_input(
+    name: str, settings: Settings, graph: GraphRepository, tmp_path: Path
+) -> None:
     case = CASES[name]
     path = tmp_path / case.name
     path.write_bytes(case.content)
@@ -184,7 +186,7 @@ def test_hostile_input(name: str, settings: Settings, graph: GraphStore, tmp_pat
 
 
 def test_conflict_with_a_document_already_in_the_graph(
-    settings: Settings, graph: GraphStore, tmp_path: Path
+    settings: Settings, graph: GraphRepository, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_bytes(jsonl(row("x", "original")))
@@ -198,7 +200,7 @@ def test_conflict_with_a_document_already_in_the_graph(
 
 
 def test_display_names_keep_the_first_seen_spelling(
-    settings: Settings, graph: GraphStore, tmp_path: Path
+    settings: Settings, graph: GraphRepository, tmp_path: Path
 ) -> None:
     path = tmp_path / "a.jsonl"
     path.write_bytes(
@@ -254,7 +256,7 @@ def test_password_inside_the_uri_is_masked(tmp_path: Path) -> None:
 
 
 def test_failed_sample_leaves_no_run_folder_for_generate(
-    settings: Settings, graph: GraphStore
+    settings: Settings, graph: GraphRepository
 ) -> None:
     env = graph_env(settings)
     failed = runner.invoke(app, ["sample"], env=env)  # the graph is empty: nothing to walk
@@ -267,7 +269,9 @@ def test_failed_sample_leaves_no_run_folder_for_generate(
     ]
 
 
-def test_parquet_rows_with_bad_text(settings: Settings, graph: GraphStore, tmp_path: Path) -> None:
+def test_parquet_rows_with_bad_text(
+    settings: Settings, graph: GraphRepository, tmp_path: Path
+) -> None:
     path = tmp_path / "in.parquet"
     table = {"id": ["a", "b", "c"], "text": ["fine", None, " "], "topics": [["t"]] * 3}
     pq.write_table(pa.table({**table, "concepts": [["x", "y"]] * 3}), path)

@@ -35,6 +35,6 @@ def one_of(name: str, value: str, allowed: Collection[str]) -> None:
 MAX_SEED = 2**63 - 1  # seeds are stored as int64 in the parquet tables
 
 
-def seed(name: str, value: int) -> None:
+def seed_range(name: str, value: int) -> None:
     if not 0 <= value <= MAX_SEED:
         raise ConfigError(f"{name} must be an integer from 0 to {MAX_SEED}, got {value}")

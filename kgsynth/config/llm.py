@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from kgsynth.config.checks import between, one_of, positive, seed
+from kgsynth.config.checks import between, one_of, positive, seed_range
 from kgsynth.config.secrets import mask_uri
 from kgsynth.errors import ConfigError
 
@@ -120,7 +120,7 @@ class LLMConfig:
                 "e.g. http://localhost:8000/v1"
             )
         one_of("llm.device", self.device, {"auto", "cpu", "cuda"})
-        seed("llm.seed", self.seed)
+        seed_range("llm.seed", self.seed)
         positive("llm.batch_size", self.batch_size)
         positive("llm.max_new_tokens", self.max_new_tokens)
         between("llm.temperature", self.temperature, 0, 5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from kgsynth.config.checks import min_max, positive, seed
+from kgsynth.config.checks import min_max, positive, seed_range
 from kgsynth.errors import ConfigError
 
 
@@ -83,7 +83,7 @@ class SampleConfig:
             raise ConfigError(f"sample.temperature must be > 0, got {self.temperature}")
         if self.coverage_bias < 0:
             raise ConfigError(f"sample.coverage_bias must be >= 0, got {self.coverage_bias}")
-        seed("sample.seed", self.seed)
+        seed_range("sample.seed", self.seed)
         positive("sample.references", self.references)
         positive("sample.batch_size", self.batch_size)
         if self.max_sets is not None:
