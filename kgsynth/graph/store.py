@@ -20,6 +20,7 @@ from kgsynth.graph.catalog import query
 
 if TYPE_CHECKING:
     from kgsynth.graph.elements import GraphResult
+    from kgsynth.graph.localserver import ServerState
 
 Row = dict[str, Any]
 
@@ -37,6 +38,8 @@ class Endpoint(Protocol):
     def database(self) -> str | None: ...
     @property
     def safe_uri(self) -> str: ...
+    @property
+    def local(self) -> ServerState | None: ...
 
 
 class GraphStore:
