@@ -7,12 +7,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from kgsynth.config import Settings, mask_uri
 from kgsynth.graph import localserver
+from kgsynth.graph.leases import home_lock
 from kgsynth.graph.migrator import Migrator
 from kgsynth.graph.repository import GraphRepository
 
@@ -45,22 +48,27 @@ def open_graph(settings: Settings, migrate: bool = True) -> Iterator[GraphReposi
     """Connect (sharing or starting the local server when needed), migrate, yield, clean up."""
     connection = connection_for(settings)
     if connection is not None:
-        yield from _opened(connection, migrate)
+        yield from _opened(connection, migrate, contextlib.nullcontext())
         return
     cfg = settings.neo4j
-    with localserver.use_local_server(settings.home, cfg.password, cfg.local_database) as (
+    home = settings.home.resolve()
+    with localserver.use_local_server(home, cfg.password, cfg.local_database) as (
         state,
         password,
     ):
         local = Connection(state.uri, localserver.USER, password, state.database, state)
-        yield from _opened(local, migrate)
+        # commands sharing the server migrate one at a time
+        yield from _opened(local, migrate, home_lock(home))
 
 
-def _opened(connection: Connection, migrate: bool) -> Iterator[GraphRepository]:
+def _opened(
+    connection: Connection, migrate: bool, migration_lock: contextlib.AbstractContextManager[Any]
+) -> Iterator[GraphRepository]:
     store = GraphRepository(connection)
     try:
-        if migrate:
-            Migrator(store).migrate()
+        if migrate and Migrator(store).status().pending:
+            with migration_lock:
+                Migrator(store).migrate()  # re-reads what is pending, now alone
         yield store
     finally:
         store.close()

@@ -1,12 +1,13 @@
-"""Who uses the local graph server: process identities, lease files, the home lock, and
-stopping a process.
+"""Who uses the local graph server: process identities, lease files, locks, and stopping a
+process.
 
 Every kgsynth process that uses the local server holds a lease: an empty file
 ``<home>/leases/<pid>-<start time>-<token>`` (one per use, so uses within one process count
-separately). A lease whose process is gone (killed with -9, a crashed interpreter) is stale; the server's watchdog and every later command treat it as
-absent. Starting, adopting and stopping the server happen under ``<home>/server.lock``, an
-``fcntl`` lock that the kernel releases when its holder dies, so a killed command never
-leaves a lock behind.
+separately). A lease whose process is gone (killed with -9, a crashed interpreter) is stale;
+the server's watchdog and every later command treat it as absent. Starting, adopting and
+stopping the server happen under ``<home>/server.lock``, and write transactions under
+``<home>/write.lock``: ``fcntl`` locks that the kernel releases when their holder dies, so a
+killed command never leaves a lock behind.
 
 A process is named by its pid and its start time (``/proc/<pid>/stat``), so a recycled pid
 is not mistaken for the process that once held it.
@@ -159,6 +160,17 @@ def home_lock(home: Path, timeout: float = 180.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``fcntl`` lock on ``path`` (waiting for it) for the block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def try_lock(fd: int) -> bool:

@@ -44,6 +44,7 @@ USER = "root"
 STATE_FILE = "server.json"  # the ready server: written by its starter, read by every command
 PID_FILE = "server.pid"  # written by the server process itself as it begins
 PASSWORD_FILE = "local-password"
+WRITE_LOCK_FILE = "write.lock"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class ServerState:
     database: str
     detached: bool
     start: int = 0  # the server process's start time (see leases.Proc)
+    home: str = ""
+
+    @property
+    def write_lock(self) -> Path:
+        """Held around each write transaction: ArcadeDB's MERGE is not safe against a
+        concurrent MERGE of the same key, so commands sharing the server write in turn."""
+        return Path(self.home) / WRITE_LOCK_FILE
 
     @property
     def uri(self) -> str:
@@ -235,7 +243,9 @@ def _start(
             cmd, cwd=home, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-    state = ServerState(proc.pid, bolt, http, database, detached, Proc.of(proc.pid).start)
+    state = ServerState(
+        proc.pid, bolt, http, database, detached, Proc.of(proc.pid).start, str(home)
+    )
     ready = home / f"ready-{proc.pid}"
     deadline = time.monotonic() + timeout
     try:

@@ -10,6 +10,7 @@ parameters; statements come only from the catalog (``cypher/*.cypher``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +18,7 @@ from kgsynth.batching import batched
 from kgsynth.config import mask
 from kgsynth.errors import GraphUnavailableError, QueryError
 from kgsynth.graph.catalog import query
+from kgsynth.graph.leases import file_lock
 
 if TYPE_CHECKING:
     from kgsynth.graph.elements import GraphResult
@@ -138,8 +140,10 @@ class GraphStore:
     def _execute(self, work: Callable[[Any], Any], write: bool, what: str) -> Any:
         from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+        local = self.connection.local
+        turn = file_lock(local.write_lock) if write and local else contextlib.nullcontext()
         try:
-            with self._driver.session(database=self.connection.database) as session:
+            with turn, self._driver.session(database=self.connection.database) as session:
                 run = session.execute_write if write else session.execute_read
                 return run(work)
         except (ServiceUnavailable, SessionExpired) as e:
