@@ -209,21 +209,20 @@ def start_server(
                 f"{existing.uri}); stop it with 'kgsynth db stop'"
             )
         clear_leftover(home)
-        return _start(home, password, database, bolt_port, http_port, detached, timeout)[0]
+        ports = (bolt_port, http_port)
+        return _start(home, password, database, ports=ports, detached=detached, timeout=timeout)[0]
+
+
+Ports = tuple[int | None, int | None]  # (bolt, http); None: a free ephemeral port
 
 
 def _start(
-    home: Path,
-    password: str,
-    database: str,
-    bolt_port: int | None = None,
-    http_port: int | None = None,
-    detached: bool = False,
-    timeout: float = 90.0,
-) -> tuple[ServerState, Path]:
+    home: Path, password: str, database: str, *, ports: Ports = (None, None),
+    detached: bool = False, timeout: float = 90.0,
+) -> tuple[ServerState, Path]:  # fmt: skip
     """Spawn the server (under the home lock) with a lease for this process; wait for it."""
-    bolt = bolt_port or _free_port()
-    http = http_port or _free_port()
+    bolt = ports[0] or _free_port()
+    http = ports[1] or _free_port()
     for port in (bolt, http):
         if _listening(port):
             raise GraphUnavailableError(
