@@ -1,11 +1,12 @@
 """Soak: repeated ``ingest`` + ``sample`` runs against ONE local graph server; does anything grow?
 
 Starts a detached local server (``kgsynth db start``) in a temporary home on loopback, then
-runs the CLI as subprocesses in rounds (each round ingests a fresh slice of documents and
-samples), and after every round records the server's resident memory, threads, open file
-descriptors and the Bolt connections still established. Stops by itself after ``--rounds``
-or ``--max-seconds``, stops the server, and prints a table plus the growth from the first
-half of the rounds to the second (a leak shows as steady growth, not a single step).
+runs the CLI as subprocesses in rounds: each round ingests the same documents again (skipped
+as already present) and samples; with ``--grow`` each round ingests a fresh slice instead, so
+the graph grows. After every round it records the server's resident memory, threads, open
+file descriptors and the Bolt connections still established. Stops by itself after
+``--rounds`` or ``--max-seconds``, stops the server, and prints a table plus the growth from
+the first half of the rounds to the second (a leak shows as steady growth, not one step).
 
     PYTHONPATH=. python bench/soak.py --rounds 12 --docs 200
 """
@@ -45,7 +46,7 @@ def established(port: int) -> int:
     return count
 
 
-def soak(rounds: int, docs: int, max_seconds: float) -> list[dict[str, float]]:
+def soak(rounds: int, docs: int, max_seconds: float, grow: bool) -> list[dict[str, float]]:
     root = Path(tempfile.mkdtemp(prefix="kgsynth-soak-"))
     home = Home(root)
     started = home.run("db", "start")
@@ -57,9 +58,9 @@ def soak(rounds: int, docs: int, max_seconds: float) -> list[dict[str, float]]:
     try:
         rows.append({"round": 0, "seconds": 0.0, **server_facts(state["pid"], state["bolt_port"])})
         for r in range(1, rounds + 1):
-            corpus = write_corpus(root / f"slice-{r}.jsonl", docs, seed=r)
-            text = corpus.read_text().replace('"id": "d', f'"id": "r{r}-d')
-            corpus.write_text(text)
+            part = r if grow else 1
+            corpus = write_corpus(root / f"slice-{part}.jsonl", docs, seed=part)
+            corpus.write_text(corpus.read_text().replace('"id": "d', f'"id": "r{part}-d'))
             for args in (["ingest", "--no-dedup", str(corpus)], ["sample", "--seed", str(r)]):
                 done = home.run(*args)
                 if done.returncode != 0:
@@ -80,8 +81,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--docs", type=int, default=200, help="documents ingested per round")
     parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--grow", action="store_true", help="a fresh slice of documents per round")
     args = parser.parse_args()
-    rows = soak(args.rounds, args.docs, args.max_seconds)
+    rows = soak(args.rounds, args.docs, args.max_seconds, args.grow)
     keys = ["round", "seconds", "rss_mb", "threads", "fds", "bolt_connections"]
     print(" ".join(f"{k:>16}" for k in keys))
     for row in rows:
