@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kgsynth.graph import GraphRepository
 from kgsynth.records import Document, Extraction
-from kgsynth.stages.ingest.build import batch_rows, new_documents, write_batch
+from kgsynth.stages.ingest.build import batch_rows, write_batch
+from kgsynth.stages.ingest.identity import DocumentIds
 
 
 def _doc(i: str, concepts: dict[str, tuple[str, ...]]) -> tuple[Document, Extraction]:
@@ -45,8 +46,9 @@ def test_write_is_exact_and_idempotent(graph: GraphRepository) -> None:
     assert edges[("Topic:algebra", "Topic:geometry")] == 2
     assert edges[("Topic:algebra", "Concept:quadratic formula")] == 2
     assert edges[("Concept:discriminant", "Concept:parabola")] == 2
-    # ingest of the same documents again: new_documents filters them, nothing changes
-    assert new_documents(graph, [p[0] for p in PAIRS]) == []
+    # ingest of the same documents again: all are repeats, nothing changes
+    split = DocumentIds().split(graph, [p[0] for p in PAIRS])
+    assert (split.fresh, split.repeats, split.conflicts) == ([], 3, [])
     assert graph.read("graph_counts")[0] == counts
     assert _edges(graph) == edges
 
