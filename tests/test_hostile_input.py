@@ -25,10 +25,13 @@ from tests.conftest import graph_env
 runner = CliRunner()
 
 
+T = "algebra"  # the topic of every row (names must pass the [names] hygiene rules)
+
+
 def row(i: int | str, text: str | None = None, **extra: Any) -> dict[str, Any]:
     """A valid pre-extracted document (no LLM needed)."""
-    body = {"id": i, "text": text if text is not None else f"document {i}", "topics": ["t"]}
-    body["concepts"] = {"t": [f"c{i}", "shared"]}
+    body = {"id": i, "text": text if text is not None else f"document {i}", "topics": [T]}
+    body["concepts"] = {T: [f"idea {i}", "shared idea"]}
     return {**body, **extra}
 
 
@@ -61,12 +64,12 @@ CASES: dict[str, Case] = {
         jsonl(row("a" + SURR), row(2)), rejects={1: '"id" holds a lone surrogate'}, documents=1
     ),
     "lone surrogate in a topic": Case(
-        jsonl(row(1, topics=["t" + SURR]), row(2)),
+        jsonl(row(1, topics=[T + SURR]), row(2)),
         rejects={1: '"topics" holds a lone surrogate'},
         documents=1,
     ),
     "lone surrogate in a concept": Case(
-        jsonl(row(1, concepts={"t": ["x" + SURR]}), row(2)),
+        jsonl(row(1, concepts={T: ["ring" + SURR]}), row(2)),
         rejects={1: '"concepts" holds a lone surrogate'},
         documents=1,
     ),
@@ -76,12 +79,12 @@ CASES: dict[str, Case] = {
     "UTF-8 byte order mark": Case(b"\xef\xbb\xbf" + jsonl(row(1), row(2)), documents=2),
     "upper-case .JSONL": Case(jsonl(row(1)), name="UPPER.JSONL", documents=1),
     "zero-width-only concept": Case(
-        jsonl(row(1, concepts={"t": ["\u200b\u200d", "real"]})),
+        jsonl(row(1, concepts={T: ["\u200b\u200d", "real numbers"]})),
         documents=1,
         counts={"concepts": 1, "topics": 1},
     ),
     "zero-width-only topic": Case(
-        jsonl(row(1, topics=["\u200b"], concepts={"\u200b": ["x"], "t": ["y"]})),
+        jsonl(row(1, topics=["\u200b"], concepts={"\u200b": ["rings"], T: ["groups"]})),
         documents=1,
         counts={"topics": 1, "concepts": 1},
     ),
@@ -109,7 +112,7 @@ CASES: dict[str, Case] = {
     "id is a list": Case(jsonl(row([1]), row(2)), rejects={1: '"id" must be a string or'}),
     "id is a float": Case(jsonl(row(1.5), row(2)), rejects={1: '"id" must be a string or'}),
     "topics not a list": Case(
-        jsonl(row(1, topics="t"), row(2)), rejects={1: '"topics" must be a list of strings'}
+        jsonl(row(1, topics=T), row(2)), rejects={1: '"topics" must be a list of strings'}
     ),
     "flat concepts without topics": Case(
         jsonl({"id": 1, "text": "x", "concepts": ["a"]}, row(2)),
@@ -124,7 +127,7 @@ CASES: dict[str, Case] = {
         documents=1,
     ),
     "Cypher in names is data": Case(
-        jsonl(row(1, topics=['x"}) DETACH DELETE n //'], concepts={"t": ["') RETURN 1 //"]})),
+        jsonl(row(1, topics=['x"}) DETACH DELETE n //'], concepts={T: ["') RETURN 1 //"]})),
         documents=1,
         counts={"topics": 2},
     ),
@@ -204,7 +207,7 @@ def test_display_names_keep_the_first_seen_spelling(
 ) -> None:
     path = tmp_path / "a.jsonl"
     path.write_bytes(
-        jsonl(row(1, concepts={"t": ["ﬁeld theory"]}), row(2, concepts={"t": ["field theory"]}))
+        jsonl(row(1, concepts={T: ["ﬁeld theory"]}), row(2, concepts={T: ["field theory"]}))
     )
     assert _ingest(settings, path).exit_code == 0
     names = {r["name"] for r in graph.read("list_concepts_for_index")}
@@ -273,8 +276,8 @@ def test_parquet_rows_with_bad_text(
     settings: Settings, graph: GraphRepository, tmp_path: Path
 ) -> None:
     path = tmp_path / "in.parquet"
-    table = {"id": ["a", "b", "c"], "text": ["fine", None, " "], "topics": [["t"]] * 3}
-    pq.write_table(pa.table({**table, "concepts": [["x", "y"]] * 3}), path)
+    table = {"id": ["a", "b", "c"], "text": ["fine", None, " "], "topics": [[T]] * 3}
+    pq.write_table(pa.table({**table, "concepts": [["rings", "groups"]] * 3}), path)
     result = _ingest(settings, path)
     assert result.exit_code == 0 and "1 read" in result.output
     assert [r["source"] for r in _rejects(settings)] == [f"{path}:row 2", f"{path}:row 3"]
