@@ -113,15 +113,19 @@ class RunFolder:
 
 
 def find_run(runs_dir: Path, kind: str, run_id: str | None) -> RunFolder:
-    """An existing run of ``kind`` by id, or else the newest finished one (with a manifest)."""
+    """An existing run of ``kind`` by id, or else the newest one that produced something (a
+    manifest or a finished shard): a folder a failed command left empty is never chosen."""
     if run_id is None:
         found = sorted(p for p in runs_dir.glob(f"{kind}-*") if p.is_dir())
-        finished = [p.name for p in found if (p / "manifest.json").is_file()]
-        if not finished:
-            unfinished = f" ({len(found)} unfinished)" if found else ""
+        usable = [p.name for p in found if _has_output(p)]
+        if not usable:
+            empty = f" ({len(found)} empty)" if found else ""
             raise InputError(
-                f"{runs_dir}: no finished '{kind}' run found{unfinished}; "
-                f"run 'kgsynth {kind}' first"
+                f"{runs_dir}: no '{kind}' run with output found{empty}; run 'kgsynth {kind}' first"
             )
-        run_id = finished[-1]
+        run_id = usable[-1]
     return RunFolder(runs_dir, kind if run_id.startswith(kind) else run_id.split("-")[0], run_id)
+
+
+def _has_output(folder: Path) -> bool:
+    return (folder / "manifest.json").is_file() or any(folder.glob("*/_part-*.done"))

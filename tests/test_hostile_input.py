@@ -268,7 +268,7 @@ def test_failed_sample_leaves_no_run_folder_for_generate(
     result = runner.invoke(app, ["generate"], env=env)
     assert result.exit_code == 2
     assert _error_lines(result.output) == [
-        f"error: {settings.runs_dir}: no finished 'sample' run found; run 'kgsynth sample' first"
+        f"error: {settings.runs_dir}: no 'sample' run with output found; run 'kgsynth sample' first"
     ]
 
 

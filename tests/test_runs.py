@@ -42,12 +42,14 @@ def test_rejects_and_manifest(tmp_path: Path) -> None:
 
 
 def test_find_run_newest_and_by_id(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no finished 'sample' run found"):
+    with pytest.raises(InputError, match="no 'sample' run with output found"):
         find_run(tmp_path, "sample", None)
-    for name in ("sample-20260101-000000-aaaaaa", "sample-20260102-000000-bbbbbb"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "manifest.json").write_text("{}")
-    (tmp_path / "sample-20260103-000000-cccccc").mkdir()  # unfinished (a failed run): skipped
+    (tmp_path / "sample-20260101-000000-aaaaaa").mkdir()
+    (tmp_path / "sample-20260101-000000-aaaaaa" / "manifest.json").write_text("{}")
+    (tmp_path / "sample-20260102-000000-bbbbbb").mkdir()  # killed before its manifest, with
+    killed = RunFolder(tmp_path, "sample", "sample-20260102-000000-bbbbbb")  # a finished shard
+    killed.write_shard("concept_sets", 0, pa.table({"x": [1]}))
+    (tmp_path / "sample-20260103-000000-cccccc").mkdir()  # left empty by a failed run: skipped
     assert find_run(tmp_path, "sample", None).run_id == "sample-20260102-000000-bbbbbb"
     assert find_run(tmp_path, "sample", "sample-20260101-000000-aaaaaa").resumed
     ids = [RunFolder(tmp_path / "x", "ingest").run_id for _ in range(20)]
