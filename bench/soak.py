@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -73,6 +74,7 @@ def soak(rounds: int, docs: int, max_seconds: float, grow: bool) -> list[dict[st
     finally:
         home.run("db", "stop")
         home.kill_servers()
+        shutil.rmtree(root, ignore_errors=True)
     return rows
 
 
