@@ -42,7 +42,7 @@ from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
 from kgsynth.llm import LLMBackend, load_backend
 from kgsynth.llm.base import ChatRequest, Completion
-from kgsynth.prompts import load_prompt
+from kgsynth.prompts import prompt
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.generate import question_rows, run_generate
@@ -93,7 +93,7 @@ def raw_leg(
     """The same requests straight through the backend: (completion tokens, seconds).
     Rendering happens before the clock starts; parsing between the calls is timed (it is what
     any caller must do to answer the questions)."""
-    template = load_prompt(LEVELS[3].template)
+    template = prompt(LEVELS[3].template)
     rows = sets.to_pylist()  # type: ignore[attr-defined]
     seen: dict[str, int] = {}
     sources = []
@@ -103,7 +103,7 @@ def raw_leg(
     items = [i for i in build_items(store, sources, template, settings.generate)
              if isinstance(i, WorkItem)]  # fmt: skip
     requests = question_requests(items, settings)
-    answer_template = load_prompt("answer")
+    answer_template = prompt("answer")
     sampling = AnswerSampling.from_settings(settings)
     began = time.perf_counter()
     completions = backend.generate(requests)

@@ -16,12 +16,13 @@ from kgsynth.cli import (
     commands_fit,
     commands_generate,
     commands_ingest,
+    commands_prompts,
     commands_report,
     commands_sample,
     commands_stats,
 )
 from kgsynth.cli.common import configure_logging, err_console
-from kgsynth.config import load_settings
+from kgsynth.config import changed, load_settings
 from kgsynth.errors import KgsynthError
 
 app = typer.Typer(
@@ -48,11 +49,26 @@ def main_options(
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where run folders go (env KGSYNTH_RUNS_DIR).")
     ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts",
+            help="Folder of prompt templates that replace the bundled ones by name "
+            "(see `kgsynth prompts export`; env KGSYNTH_PROMPTS_DIR).",
+        ),
+    ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            help="Field the prompts are about (default mathematics; KGSYNTH_PROMPTS_DOMAIN)."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log INFO messages.")] = False,
 ) -> None:
     try:
         settings = load_settings(config)
         settings = settings.updated(home=home, runs_dir=runs_dir)
+        settings = settings.updated(prompts=changed(settings.prompts, dir=prompts, domain=domain))
     except KgsynthError as e:
         err_console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(e.exit_code) from None
@@ -75,6 +91,7 @@ commands_fit.register(app)
 commands_report.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
+app.add_typer(commands_prompts.app, name="prompts")
 
 
 def main() -> None:

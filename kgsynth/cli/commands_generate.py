@@ -83,8 +83,11 @@ def do_generate(
 ) -> Any:
     """Generate step shared by ``generate`` and ``demo``."""
     from kgsynth.llm.base import load_backend
+    from kgsynth.prompts import check_prompts
     from kgsynth.runs import RunFolder
     from kgsynth.stages import generate as stage
+
+    check_prompts(settings.prompts)
 
     run = RunFolder(settings.runs_dir, "generate", resume)
     q_backend = load_backend(settings.llm, settings.home)

@@ -57,8 +57,11 @@ def do_ingest(
 ) -> Any:
     """Ingest step shared by ``ingest`` and ``demo``: run, write the manifest, print a summary."""
     from kgsynth.llm.base import load_backend
+    from kgsynth.prompts import check_prompts
     from kgsynth.runs import RunFolder
     from kgsynth.stages.ingest import run_ingest
+
+    check_prompts(settings.prompts)
 
     run = RunFolder(settings.runs_dir, "ingest")
     with progress_bar("ingest documents", None) as advance:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.errors import ModelError
-from kgsynth.prompts import load_prompt
+from kgsynth.prompts import prompt
 from kgsynth.records import Reject
 from kgsynth.runs import utc_now
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
@@ -115,8 +115,8 @@ def run_generate(
     start = time.perf_counter()
     report = GenerateReport()
     plan = make_plan(store, settings, sets_table, levels)
-    templates = {level: load_prompt(LEVELS[level].template) for level in plan.levels}
-    answer_template = load_prompt(ANSWER_TEMPLATE)
+    templates = {level: prompt(LEVELS[level].template, settings.prompts) for level in plan.levels}
+    answer_template = prompt(ANSWER_TEMPLATE, settings.prompts)
     prompts = {t.name: t.sha256 for t in [*templates.values(), answer_template]}
     models = {"question": backend.model_name, "answer": answer_backend.model_name}
     body = plan_body(plan, settings, models, prompts)

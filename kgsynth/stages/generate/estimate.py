@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kgsynth.prompts import load_prompt
+from kgsynth.prompts import prompt
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling
 from kgsynth.stages.generate.levels import LEVELS, WorkItem, build_items
 from kgsynth.stages.generate.plan import make_plan
@@ -109,7 +109,7 @@ def estimate(
     out: list[StageEstimate] = []
     answers = answer_question_tokens = 0
     for level in plan.levels:
-        template = load_prompt(LEVELS[level].template)
+        template = prompt(LEVELS[level].template, settings.prompts)
         prompts = tokens = skipped = 0
         for shard in (s for s in plan.shards if s.level == level):
             for item in build_items(store, plan.sources(shard), template, settings.generate):
@@ -123,7 +123,7 @@ def estimate(
         out.append(
             StageEstimate(template.name, prompts, tokens, prompts * question_budget, skipped)
         )
-    answer_template = load_prompt(ANSWER_TEMPLATE)
+    answer_template = prompt(ANSWER_TEMPLATE, settings.prompts)
     overhead = count(answer_template.render(question=""))
     sampling = AnswerSampling.from_settings(settings)
     out.append(
