@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -92,6 +94,38 @@ commands_report.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
 app.add_typer(commands_prompts.app, name="prompts")
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s")
+
+
+def unwrap_help(text: str) -> str:
+    """``text`` with each paragraph's hard-wrapped lines joined (list items keep their own
+    line), so the help panels wrap it to the terminal instead of showing ragged half-lines."""
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not _LIST_ITEM.match(line.strip()):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _unwrap_all(typer_app: typer.Typer) -> None:
+    """Unwrap the help of every command and command group (docstrings included)."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback)
+        if doc:
+            info.help = unwrap_help(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _unwrap_all(group.typer_instance)
+
+
+_unwrap_all(app)
 
 
 def main() -> None:

@@ -63,11 +63,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-"""``on_progress(advanced, total)``, called after each shard step: ``advanced`` is the number
-of inputs (documents or concept sets) the step finished, ``total`` is 2 x all inputs, since
-every input is worked on twice (its questions, then their answers). Skipped shards report
-too, so the sum of ``advanced`` always reaches ``total``."""
+Progress = Callable[[int, int, "GenerateReport"], None]
+"""``on_progress(advanced, total, report)``, called after each shard step: ``advanced`` is the
+number of inputs (documents or concept sets) the step finished, ``total`` is 2 x all inputs,
+since every input is worked on twice (its questions, then their answers); ``report`` holds the
+counts so far (prompts, tokens). Skipped shards report too, so the sum of ``advanced`` always
+reaches ``total``."""
 
 UNSUITABLE = "unsuitable"
 """The problem a Level-1 reply reports by declining its article (counted, not rejected)."""
@@ -152,7 +153,7 @@ def run_generate(
             report.prompt_tokens += answered.prompt_tokens
             report.completion_tokens += answered.completion_tokens
         if on_progress:
-            on_progress(shard.stop - shard.start, total)
+            on_progress(shard.stop - shard.start, total, report)
     report.rejected = sum(run.rejected.values()) - rejected_before
     report.reject_reasons = dict(run.rejected)
     report.elapsed_s = time.perf_counter() - start
