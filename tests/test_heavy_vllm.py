@@ -35,7 +35,7 @@ from kgsynth.graph import GraphStore
 from kgsynth.llm import ChatRequest, load_backend, packaged
 from tests.conftest import graph_env
 from tests.llm_fixtures import schema_errors
-from tests.vllm_server import VLLMServer, metric
+from tests.vllm_server import VLLMServer, heavy_memory_share, metric
 
 
 def _skip_reason() -> str | None:
@@ -107,6 +107,7 @@ def test_cli_chain_with_vllm_backend(
         **os.environ,
         **graph_env(settings),
         **ENGINE_ENV,
+        "KGSYNTH_LLM_GPU_MEMORY_UTILIZATION": str(heavy_memory_share()),
         "KGSYNTH_EXTRACT_MAX_TOPICS": "2",
         "KGSYNTH_EXTRACT_MAX_CONCEPTS": "6",
         "KGSYNTH_EXTRACT_MAX_NEW_TOKENS": "220",

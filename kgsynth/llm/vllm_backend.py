@@ -59,6 +59,13 @@ class VLLMBackend(LLMBackend):
             ) from e
         log.info("vLLM engine ready for %s", model)
 
+    @property
+    def engine(self) -> Any:
+        """The ``vllm.LLM`` itself (for benchmarks that compare against the bare engine)."""
+        if self._llm is None:
+            raise ModelError("the backend was closed")
+        return self._llm
+
     def generate(self, requests: Sequence[ChatRequest]) -> list[Completion]:
         if self._llm is None:
             raise ModelError("the backend was closed")
@@ -115,7 +122,7 @@ def memory_share(configured: float | None) -> float:
 
     if not current_platform.is_cpu():
         return GPU_DEFAULT_SHARE
-    total, available = _cpu_memory()
+    total, available = cpu_memory()
     share = min(GPU_DEFAULT_SHARE, math.floor(100 * available / total / 2) / 100)
     log.info(
         "vLLM on CPU: reserving %.2f of %.1f GiB (half of the %.1f GiB free); "
@@ -125,7 +132,7 @@ def memory_share(configured: float | None) -> float:
     return max(share, 0.01)
 
 
-def _cpu_memory() -> tuple[int, int]:
+def cpu_memory() -> tuple[int, int]:
     """(total, available) bytes of the memory node vLLM's CPU worker checks."""
     try:
         from vllm.utils.cpu_resource_utils import get_allowed_cpu_list, get_memory_node_info
