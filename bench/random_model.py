@@ -18,7 +18,7 @@ from pathlib import Path
 from kgsynth.assets import asset_dir
 
 SHAPES = {  # hidden, layers, heads, kv heads, intermediate: Qwen2.5-like sizes (tiny: smoke test)
-    "tiny": (64, 2, 4, 2, 128),
+    "tiny": (128, 2, 2, 1, 256),  # head_dim 64: what vLLM's CPU attention supports
     "0.5b": (896, 24, 14, 2, 4864),
     "1.5b": (1536, 28, 12, 2, 8960),
     "7b": (3584, 28, 28, 4, 18944),

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
 from kgsynth.config import ExtractConfig, PromptsConfig, Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.llm import ChatRequest, Completion, LLMBackend
 from kgsynth.prompts import export_prompts
 from kgsynth.records import Document, Extraction
@@ -90,7 +90,7 @@ def _sets() -> pa.Table:
 
 
 def test_extraction_and_generation_in_another_domain(
-    graph: GraphStore, settings: Settings, tiny_backend: LLMBackend, tmp_path: Path
+    graph: GraphRepository, settings: Settings, tiny_backend: LLMBackend, tmp_path: Path
 ) -> None:
     prompts = PromptsConfig(domain=DOMAIN, dir=_custom_folder(tmp_path))
     backend = Recording(tiny_backend)
@@ -122,7 +122,7 @@ def test_extraction_and_generation_in_another_domain(
 
 
 def test_cli_domain_and_prompt_folder(
-    settings: Settings, graph: GraphStore, tiny_llama_folder: Path, tmp_path: Path
+    settings: Settings, graph: GraphRepository, tiny_llama_folder: Path, tmp_path: Path
 ) -> None:
     folder = _custom_folder(tmp_path)
     corpus = tmp_path / "docs.jsonl"

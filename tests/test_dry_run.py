@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from kgsynth.assets import asset_dir
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from kgsynth.llm import ChatRequest, LLMBackend
 from kgsynth.llm.tokenizer import load_tokenizer
 from kgsynth.stages.generate.estimate import approx_tokens, tokenizer_counter
@@ -44,7 +44,7 @@ def test_unknown_model_falls_back_with_a_reason(tmp_path: Path) -> None:
     assert loaded.tokenizer is None and "no local tokenizer" in loaded.note
 
 
-def test_cli_dry_run_names_its_counter(settings: Settings, graph: GraphStore) -> None:
+def test_cli_dry_run_names_its_counter(settings: Settings, graph: GraphRepository) -> None:
     env = graph_env(settings)
     annotated = asset_dir("examples") / "annotated.jsonl"
     assert runner.invoke(app, ["ingest", str(annotated), "--no-dedup"], env=env).exit_code == 0

@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from kgsynth.assets import asset_dir
-from kgsynth.config import LLMConfig, Settings
-from kgsynth.graph import GraphStore
+from kgsynth.config import Settings, llm_config
+from kgsynth.graph import GraphRepository
 from kgsynth.llm import ChatRequest, load_backend, packaged
 from tests.conftest import graph_env
 from tests.llm_fixtures import schema_errors
@@ -81,7 +81,7 @@ def _ask(text: str, **kwargs: object) -> ChatRequest:
 
 
 def test_vllm_backend_json_schema(model_home: Path, smollm2: Path) -> None:
-    cfg = LLMConfig(backend="vllm", dtype="float32", max_model_len=2048)
+    cfg = llm_config(backend="vllm", dtype="float32", max_model_len=2048)
     requests = [
         _ask(f"Pick colours {i}.", json_schema=COLOURS, max_new_tokens=64, seed=i) for i in range(4)
     ]
@@ -95,7 +95,7 @@ def test_vllm_backend_json_schema(model_home: Path, smollm2: Path) -> None:
 
 
 def test_cli_chain_with_vllm_backend(
-    settings: Settings, graph: GraphStore, model_home: Path, smollm2: Path, tmp_path: Path
+    settings: Settings, graph: GraphRepository, model_home: Path, smollm2: Path, tmp_path: Path
 ) -> None:
     examples = asset_dir("examples")
     corpus = tmp_path / "docs.jsonl"
@@ -131,8 +131,8 @@ def test_cli_chain_with_vllm_backend(
     assert "extracted by smollm2" in out
     # The engine start is announced as a plain line (stderr is not a terminal here).
     assert "loading model smollm2 (vllm backend)" in out and "model ready in" in out
-    counts = graph.read("graph_counts")[0]
-    assert counts["documents"] >= 6 and counts["topics"] >= 3 and counts["concepts"] >= 20
+    counts = graph.graph_counts()
+    assert counts.documents >= 6 and counts.topics >= 3 and counts.concepts >= 20
     kgsynth("sample", "--epochs", "1", "--max-sets", "2", "--seed", "3")
     kgsynth("generate", "--backend", "vllm", "--level", "3", "--questions-per-set", "1",
             "--max-sets", "2")  # fmt: skip
@@ -160,7 +160,7 @@ def server(smollm2: Path) -> Iterator[VLLMServer]:
 def test_openai_backend_structured_output_against_vllm_server(
     server: VLLMServer, tmp_path: Path
 ) -> None:
-    cfg = LLMConfig(backend="openai", base_url=server.base_url, model="smollm2", cache=False)
+    cfg = llm_config(backend="openai", base_url=server.base_url, model="smollm2", cache=False)
     request = _ask("Give a one-word answer: sky colour?", json_schema=ANSWER,
                    max_new_tokens=48, temperature=0.0)  # fmt: skip
     with load_backend(cfg, tmp_path) as backend:
@@ -173,7 +173,7 @@ def test_openai_backend_structured_output_against_vllm_server(
 def test_openai_backend_concurrency_and_cache_against_vllm_server(
     server: VLLMServer, tmp_path: Path
 ) -> None:
-    cfg = LLMConfig(
+    cfg = llm_config(
         backend="openai", base_url=server.base_url, model="smollm2", max_concurrency=4
     )  # the cache is on by default for this backend
     requests = [

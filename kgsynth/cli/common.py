@@ -16,7 +16,7 @@ from rich.console import Console
 
 from kgsynth.cli import progress
 from kgsynth.cli.progress import Advance
-from kgsynth.config import LLMConfig, Settings, mask
+from kgsynth.config import LLMConfig, Settings, mask, mask_uri
 from kgsynth.errors import KgsynthError
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def load_model(cfg: LLMConfig, home: Path, model: str | None = None) -> LLMBacke
     from kgsynth.llm import load_backend
 
     name = model or cfg.model
-    where = f" at {mask(cfg.base_url or '', [cfg.api_key])}" if cfg.backend == "openai" else ""
+    where = f" at {mask_uri(cfg.openai.base_url or '')}" if cfg.backend == "openai" else ""
     err_console.print(
         f"loading model {name} ({cfg.backend} backend{where}){LOAD_HINTS.get(cfg.backend, '')}",
         markup=False, highlight=False,
