@@ -33,7 +33,7 @@ from kgsynth.assets import asset_dir
 from kgsynth.config import Settings, llm_config
 from kgsynth.graph import GraphRepository
 from kgsynth.llm import ChatRequest, load_backend, packaged
-from tests.conftest import graph_env
+from tests.conftest import chain_inputs, graph_env
 from tests.llm_fixtures import schema_errors
 from tests.vllm_server import VLLMServer, heavy_memory_share, metric
 
@@ -98,11 +98,7 @@ def test_cli_chain_with_vllm_backend(
     settings: Settings, graph: GraphRepository, model_home: Path, smollm2: Path, tmp_path: Path
 ) -> None:
     examples = asset_dir("examples")
-    corpus = tmp_path / "docs.jsonl"
-    lines = (examples / "math_corpus.jsonl").read_text(encoding="utf-8").splitlines()[:3]
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    settings.home.mkdir(parents=True)
-    (settings.home / "models").symlink_to(model_home / "models")
+    corpus = chain_inputs(settings, model_home, tmp_path)
     env = {
         **os.environ,
         **graph_env(settings),

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -29,20 +28,11 @@ PLAIN_EVERY_S = 10.0
 """Seconds between two plain progress lines when stderr is not a terminal."""
 
 
-class Advance(Protocol):
-    def __call__(
-        self,
-        n: int = 1,
-        total: int | None = None,
-        completed: int | None = None,
-        step: str | None = None,
-        note: str = "",
-    ) -> None:
-        """Add ``n`` done, or set the number done to ``completed`` (running totals).
-
-        ``step`` names a sub-step with its own count and total (dedup's embed, search, merge),
-        shown as its own bar; ``note`` replaces the rate (e.g. "2.0 prompts/s, 51 tokens/s").
-        """
+Advance = Callable[..., None]
+"""``advance(n=1, total=None, completed=None, step=None, note="")``: add ``n`` done, or set
+the number done to ``completed`` (running totals). ``step`` names a sub-step with its own count
+and total (dedup's embed, search, merge), shown as its own bar; ``note`` replaces the rate
+(e.g. "2.0 prompts/s, 51 tokens/s")."""
 
 
 @contextmanager
