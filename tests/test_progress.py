@@ -4,6 +4,7 @@ that match what was done."""
 from __future__ import annotations
 
 import io
+import time
 
 from rich.console import Console
 
@@ -63,3 +64,18 @@ def test_a_terminal_gets_the_bar() -> None:
         advance(completed=5, total=10)
         advance(completed=10, total=10)
     assert "sample walks" in out.getvalue() and "10/10" in out.getvalue()
+
+
+def test_a_state_is_printed_once_and_a_step_is_timed_from_the_one_before() -> None:
+    console, out = _plain()
+    with progress_bar("dedup", None, console, every_s=0) as advance:
+        advance(completed=62, total=62, step="embed")
+        time.sleep(0.3)  # the search runs...
+        advance(completed=62, total=62, step="search")  # ...and reports once, at its end
+    lines = out.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "dedup: embed: 62/62",
+        "dedup: search: 62/62",
+    ]
+    search_rate = float(lines[1].split(", ")[1].removesuffix("/s"))
+    assert search_rate < 1000  # 62 in about 0.3 s, not 62 in no time

@@ -54,7 +54,16 @@ def progress_bar(
     progress = Progress(*columns, console=console, transient=False, disable=plain)
     tasks: dict[str | None, TaskID] = {None: progress.add_task(description, total=total, rate="")}
     named: set[str] = set()
+    shown: dict[TaskID, tuple[float, float | None]] = {}  # what each task's last line said
     last_line = time.monotonic()
+    last_report = progress.get_time()
+
+    def emit(task: TaskID) -> None:
+        """A plain line for ``task``, unless its last line already said the same."""
+        t = progress.tasks[task]
+        if plain and shown.get(task) != (t.completed, t.total):
+            shown[task] = (t.completed, t.total)
+            _line(console, progress, task)
 
     def task_for(step: str | None) -> TaskID:
         if step is None or step in tasks:
@@ -64,9 +73,11 @@ def progress_bar(
             progress.update(first, description=f"{description}: {step}")
             tasks[step] = first
         else:
-            if plain:  # the step before ends here: its last line
-                _line(console, progress, _latest(tasks))
+            emit(_latest(tasks))  # the step before ends here
             tasks[step] = progress.add_task(f"{description}: {step}", total=None, rate="")
+            # A step's clock starts when the one before it last reported, not at its own
+            # first report (which comes after its first chunk of work).
+            progress.tasks[-1].start_time = last_report
         named.add(step)
         return tasks[step]
 
@@ -77,7 +88,7 @@ def progress_bar(
         step: str | None = None,
         note: str = "",
     ) -> None:
-        nonlocal last_line
+        nonlocal last_line, last_report
         task = task_for(step)
         if total is not None:
             progress.update(task, total=total)
@@ -85,17 +96,17 @@ def progress_bar(
             progress.advance(task, n)
         else:
             progress.update(task, completed=completed)
+        last_report = progress.get_time()
         t = progress.tasks[task]
         if note or t.elapsed:
             progress.update(task, rate=note or f"{t.completed / (t.elapsed or 1):.1f}/s")
-        if plain and time.monotonic() - last_line >= every_s:
-            _line(console, progress, task)
+        if time.monotonic() - last_line >= every_s:
+            emit(task)
             last_line = time.monotonic()
 
     with progress:
         yield advance
-        if plain:
-            _line(console, progress, _latest(tasks))
+        emit(_latest(tasks))
 
 
 def _latest(tasks: dict[str | None, TaskID]) -> TaskID:
