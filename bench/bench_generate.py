@@ -10,6 +10,10 @@ samples Level-3 concept sets with the sample stage, then, with ONE loaded backen
 2. kgsynth: ``run_generate`` (Level-3) on the same sets: graph reads, prompt rendering,
    generation, parsing, rejects, parquet shards and markers, answers, manifest.
 
+With ``--raw-engine`` (vLLM only) the raw leg skips kgsynth's backend too: it calls the bare
+``vllm.LLM.chat`` of the same engine with hand-built ``SamplingParams`` (the reference a vLLM
+user would write), so the ratio covers kgsynth's whole path, backend wrapper included.
+
 Both legs draw the same seeds, so they generate the same text. It prints completion tokens per
 wall-clock second for both and their ratio (goal: kgsynth / raw >= 0.9). A short warm-up call
 (grammar compilation, first-call allocations) runs before either leg; the legs alternate
@@ -19,8 +23,9 @@ time spent outside ``generate`` is kgsynth's own overhead, and raw time / (raw t
 overhead) is the ratio without that noise.
 
     .venv/bin/python bench/bench_generate.py    # CPU, SmolLM2: ~12 min on 2 busy cores
-    .venv/bin/python bench/bench_generate.py --backend vllm --device cuda \
+    .venv/bin/python bench/bench_generate.py --backend vllm --device cuda --raw-engine \
         --model Qwen/Qwen2.5-7B-Instruct --prompts 512 --max-new-tokens 512 --batch-size 256
+    bench/gpu_check.sh    # the GPU readiness check: vLLM (or transformers on CUDA) vs raw
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ import json
 import platform
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kgsynth.assets import asset_dir
 from kgsynth.config import Settings, llm_config
@@ -42,7 +48,8 @@ from kgsynth.graph.connect import Connection
 from kgsynth.graph.migrator import Migrator
 from kgsynth.llm import LLMBackend, load_backend
 from kgsynth.llm.base import ChatRequest, Completion
-from kgsynth.prompts import load_prompt
+from kgsynth.llm.vllm_backend import VLLMBackend
+from kgsynth.prompts import prompt
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.generate import question_rows, run_generate
@@ -87,13 +94,47 @@ def load_graph(store: GraphRepository) -> int:
     return len(pairs)
 
 
+Complete = Callable[[Sequence[ChatRequest]], list[Completion]]
+
+
+def bare_vllm(engine: Any) -> Complete:
+    """Requests straight to a ``vllm.LLM`` with hand-built sampling parameters (the raw leg
+    of ``--raw-engine``)."""
+    from vllm import SamplingParams
+    from vllm.sampling_params import StructuredOutputsParams
+
+    def complete(requests: Sequence[ChatRequest]) -> list[Completion]:
+        params = [
+            SamplingParams(
+                max_tokens=r.max_new_tokens, temperature=r.temperature,
+                top_p=r.top_p if r.temperature > 0 else 1.0, seed=r.seed,
+                structured_outputs=None if r.json_schema is None else StructuredOutputsParams(
+                    json=dict(r.json_schema), disable_any_whitespace=True),
+            )
+            for r in requests
+        ]  # fmt: skip
+        outputs = engine.chat([list(r.messages) for r in requests], params, use_tqdm=False)
+        return [
+            Completion(o.outputs[0].text.strip(), len(o.prompt_token_ids),
+                       len(o.outputs[0].token_ids),
+                       "stop" if o.outputs[0].finish_reason == "stop" else "length")
+            for o in outputs
+        ]  # fmt: skip
+
+    return complete
+
+
 def raw_leg(
-    store: GraphRepository, settings: Settings, sets: object, backend: LLMBackend
+    store: GraphRepository,
+    settings: Settings,
+    sets: object,
+    backend: LLMBackend,
+    complete: Complete,
 ) -> tuple[int, float]:
     """The same requests straight through the backend: (completion tokens, seconds).
     Rendering happens before the clock starts; parsing between the calls is timed (it is what
     any caller must do to answer the questions)."""
-    template = load_prompt(LEVELS[3].template)
+    template = prompt(LEVELS[3].template)
     rows = sets.to_pylist()  # type: ignore[attr-defined]
     seen: dict[str, int] = {}
     sources = []
@@ -103,15 +144,15 @@ def raw_leg(
     items = [i for i in build_items(store, sources, template, settings.generate)
              if isinstance(i, WorkItem)]  # fmt: skip
     requests = question_requests(items, settings)
-    answer_template = load_prompt("answer")
+    answer_template = prompt("answer")
     sampling = AnswerSampling.from_settings(settings)
     began = time.perf_counter()
-    completions = backend.generate(requests)
+    completions = complete(requests)
     questions = []
     for item, request, completion in zip(items, requests, completions, strict=True):
         questions += question_rows(item, request, completion, "raw", backend.model_name,
                                    template)[0]  # fmt: skip
-    answers = backend.generate(answer_requests(questions, answer_template, sampling))
+    answers = complete(answer_requests(questions, answer_template, sampling))
     seconds = time.perf_counter() - began
     tokens = sum(c.completion_tokens for c in [*completions, *answers])
     return tokens, seconds
@@ -126,6 +167,20 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=64)
     ap.add_argument("--questions-per-set", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument(
+        "--raw-engine",
+        action="store_true",
+        help="vllm: the raw leg calls the bare vllm.LLM, not kgsynth's backend",
+    )
+    ap.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per engine")
+    ap.add_argument("--dtype", default="auto", help="vllm: weight dtype (float32 on CPU)")
+    ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length")
+    ap.add_argument(
+        "--gpu-memory-utilization",
+        type=float,
+        default=None,
+        help="vllm: memory share to reserve (default: kgsynth's)",
+    )
     ap.add_argument("--reference-chars", type=int, default=300,
                     help="reference text per article in the prompt (kgsynth default 1500; "
                     "prefill dominates on CPU)")  # fmt: skip
@@ -150,7 +205,10 @@ def main() -> None:
         home = args.home
         llm = llm_config(backend=args.backend, device=args.device, model=args.model,
                         batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
-                        threads=args.threads, seed=0)  # fmt: skip
+                        threads=args.threads, seed=0,
+                        tensor_parallel_size=args.tensor_parallel_size, dtype=args.dtype,
+                        max_model_len=args.max_model_len,
+                        gpu_memory_utilization=args.gpu_memory_utilization)  # fmt: skip
         settings = Settings(home=home, runs_dir=root / "runs", llm=llm)
         epochs = max(5, args.prompts // 5 + 2)  # the corpus has 7 topics: 7 walks per epoch
         generate = dataclasses.replace(
@@ -184,9 +242,15 @@ def main() -> None:
                 ChatRequest(messages=({"role": "user", "content": "Ask."},), json_schema=schema,
                             max_new_tokens=4),
             ])  # fmt: skip
+            if args.raw_engine:
+                if not isinstance(backend, VLLMBackend):
+                    raise SystemExit("--raw-engine needs --backend vllm")
+                complete = bare_vllm(backend.engine)
+            else:
+                complete = backend.generate
             raws, reports, overheads = [], [], []
             for k in range(args.repeats):
-                raws.append(raw_leg(store, settings, sets, backend))
+                raws.append(raw_leg(store, settings, sets, backend, complete))
                 timed = TimedBackend(backend)
                 run = RunFolder(settings.runs_dir, "generate")
                 reports.append(run_generate(store, settings, run, sets, {3}, timed, timed))
@@ -208,6 +272,8 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "backend": args.backend, "device": args.device, "model": args.model,
+        "raw_leg": "bare vllm.LLM" if args.raw_engine else "backend.generate",
+        "tensor_parallel_size": args.tensor_parallel_size,
         "prompts": sets.num_rows, "max_new_tokens": args.max_new_tokens,
         "reference_chars": args.reference_chars, "threads": args.threads,
         "repeats": args.repeats,
@@ -218,7 +284,9 @@ def main() -> None:
         "kgsynth_overhead_s": round(overhead, 2),
         "ratio_from_overhead": round(raw_s / (raw_s + overhead), 3),
     }  # fmt: skip
-    print(f"raw backend : {raw_tokens} tokens in {raw_s:.1f} s = {raw_tps:.1f} tok/s")
+    print(
+        f"raw ({figures['raw_leg']}) : {raw_tokens} tokens in {raw_s:.1f} s = {raw_tps:.1f} tok/s"
+    )
     print(f"kgsynth     : {report.completion_tokens} tokens in {report.elapsed_s:.1f} s = "
           f"{report.tokens_per_s:.1f} tok/s ({report.questions} questions, "
           f"{report.answers} answers, {report.rejected} rejected)")  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kgsynth.assets import asset_dir
 from kgsynth.config import Neo4jConfig, Settings
 from kgsynth.graph import GraphRepository, localserver
 from kgsynth.graph.connect import Connection
@@ -138,6 +139,18 @@ def settings(graph_connection: Connection, tmp_path: Path) -> Settings:
     return dataclasses.replace(
         Settings(), home=tmp_path / "home", runs_dir=tmp_path / "runs", neo4j=neo4j
     ).validate()
+
+
+def chain_inputs(settings: Settings, model_home: Path, folder: Path) -> Path:
+    """For whole-chain tests: the first 3 documents of the bundled corpus as ``docs.jsonl`` in
+    ``folder``, and ``settings.home/models`` linked to the shared model cache."""
+    lines = (asset_dir("examples") / "math_corpus.jsonl").read_text(encoding="utf-8")
+    corpus = folder / "docs.jsonl"
+    corpus.write_text("\n".join(lines.splitlines()[:3]) + "\n", encoding="utf-8")
+    settings.home.mkdir(parents=True)
+    (model_home / "models").mkdir(parents=True, exist_ok=True)
+    (settings.home / "models").symlink_to(model_home / "models")
+    return corpus
 
 
 def graph_env(settings: Settings) -> dict[str, str]:

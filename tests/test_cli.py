@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kgsynth.assets import asset_dir
-from kgsynth.cli.app import app
+from kgsynth.cli.app import app, unwrap_help
 from kgsynth.config import Settings
 from kgsynth.graph import GraphRepository
 from tests.conftest import graph_env
@@ -20,6 +20,7 @@ COMMANDS = [
     ["ingest"], ["dedup"], ["sample"], ["generate"], ["export"], ["stats"], ["demo"], ["fit"],
     ["report"],
     ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "migrate"], ["db", "reset"],
+    ["prompts"], ["prompts", "export"], ["prompts", "check"],
 ]  # fmt: skip
 
 
@@ -29,6 +30,12 @@ def test_every_command_explains_itself(command: list[str]) -> None:
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert len(result.output.splitlines()) > 5
+
+
+def test_help_reads_as_paragraphs() -> None:
+    result = runner.invoke(app, ["generate", "--help"], env={"COLUMNS": "200"})
+    assert "reference documents; levels 1 and 2 use the documents in the graph." in result.output
+    assert unwrap_help("One\n  two.\n\n- a\n  b\n- c\nd") == "One two.\n\n- a b\n- c d"
 
 
 def test_no_arguments_shows_help() -> None:

@@ -39,6 +39,8 @@ def test_toml_then_environment_then_cli(tmp_path: Path) -> None:
         ("[llm]\nbackend = 'gpt'\n", {}, "llm.backend"),
         ("", {"KGSYNTH_DEDUP_THRESHOLD": "1.5"}, "dedup.threshold"),
         ("[neo4j]\npassword = '${NOT_SET_ANYWHERE}'\n", {}, "NOT_SET_ANYWHERE"),
+        ("[prompts]\ndomain = ' '\n", {}, "prompts.domain must not be empty"),
+        ("", {"KGSYNTH_LLM_GPU_MEMORY_UTILIZATION": "0"}, "gpu_memory_utilization must be in"),
     ],
 )
 def test_bad_settings_are_refused(
@@ -71,3 +73,11 @@ def test_backend_sections_nest_and_flat_names_still_read(tmp_path: Path) -> None
     cfg.write_text("[llm]\nthreads = 2\n[llm.transformers]\nthreads = 3\n")
     with pytest.raises(ConfigError, match="both llm.threads and llm.transformers.threads"):
         load_settings(cfg, environ={})
+
+
+def test_prompts_section_and_derived_vllm_memory(tmp_path: Path) -> None:
+    cfg = tmp_path / "kgsynth.toml"
+    cfg.write_text('[prompts]\ndomain = "physics"\ndir = "my_prompts"\n')
+    settings = load_settings(cfg, environ={"KGSYNTH_PROMPTS_DOMAIN": "law"})
+    assert settings.prompts.domain == "law" and settings.prompts.dir == Path("my_prompts")
+    assert settings.llm.vllm.gpu_memory_utilization is None  # derived when vLLM starts

@@ -188,7 +188,7 @@ def _run(
     report = run_generate(
         graph, settings, run, sets if sets is not None else _sets(), levels,
         backend or _question_backend(), answers or _answer_backend(),
-        on_progress=None if progress is None else lambda n, total: progress.append((n, total)),
+        on_progress=None if progress is None else lambda n, total, _: progress.append((n, total)),
     )  # fmt: skip
     return run, report
 

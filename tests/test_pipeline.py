@@ -16,7 +16,7 @@ from kgsynth.assets import asset_dir
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
 from kgsynth.graph import GraphRepository
-from tests.conftest import graph_env
+from tests.conftest import chain_inputs, graph_env
 
 runner = CliRunner()
 
@@ -26,12 +26,7 @@ def test_chain_on_bundled_documents(
     settings: Settings, graph: GraphRepository, model_home: Path, tmp_path: Path
 ) -> None:
     examples = asset_dir("examples")
-    corpus = tmp_path / "docs.jsonl"
-    lines = (examples / "math_corpus.jsonl").read_text(encoding="utf-8").splitlines()[:3]
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    settings.home.mkdir(parents=True)
-    (model_home / "models").mkdir(parents=True, exist_ok=True)
-    (settings.home / "models").symlink_to(model_home / "models")
+    corpus = chain_inputs(settings, model_home, tmp_path)
     env = {
         **graph_env(settings),
         "KGSYNTH_LLM_THREADS": "1",

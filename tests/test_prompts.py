@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from kgsynth.config import PromptsConfig
 from kgsynth.errors import ConfigError
-from kgsynth.prompts import available_prompts, load_prompt
+from kgsynth.prompts import (
+    CONTRACTS,
+    available_prompts,
+    check_prompts,
+    export_prompts,
+    load_prompt,
+    prompt,
+)
 from kgsynth.prompts.loader import TEMPLATE_DIR
 
 GOOD = """{# variables: topic, n #}
@@ -103,6 +111,7 @@ def test_every_shipped_template_loads_and_renders() -> None:
         "b": "closed set",
         "a_docs": ["Topology notes"],
         "b_docs": [],
+        "domain": "mathematics",
     }
     for name in names:
         prompt = load_prompt(name)
@@ -113,7 +122,7 @@ def test_every_shipped_template_loads_and_renders() -> None:
 
 
 def test_level3_prompt_lists_concepts_by_topic_and_references() -> None:
-    user = load_prompt("level3_question").render(
+    user = prompt("level3_question").render(
         concepts={"Algebra": ["Group", "Ring"], "Geometry": ["Circle"]},
         references=["REF-ONE", "REF-TWO"],
         num_questions=2,
@@ -121,3 +130,92 @@ def test_level3_prompt_lists_concepts_by_topic_and_references() -> None:
     assert "- Algebra: Group; Ring\n- Geometry: Circle" in user
     assert user.index("REF-ONE") < user.index("REF-TWO")
     assert "Write 2 new questions" in user
+
+
+# ---- the catalog: contracts, a user's prompt folder, the domain -------------------------
+
+CUSTOM_ANSWER = """{# variables: question, domain #}
+{% block system %}You are a {{ domain }} tutor.{% endblock %}
+{% block user %}Q: {{ question }}{% endblock %}
+"""
+
+
+def test_bundled_templates_use_everything_kgsynth_passes() -> None:
+    assert set(CONTRACTS) == set(available_prompts())
+    for name, contract in CONTRACTS.items():
+        assert prompt(name).variables == contract.accepts, name
+
+
+def test_domain_reaches_every_bundled_prompt() -> None:
+    cfg = PromptsConfig(domain="organic chemistry")
+    lists = {"concepts": {"A": ["b"]}, "references": ["R"], "levels": ["College"]}
+    for name, contract in CONTRACTS.items():
+        template = prompt(name, cfg)
+        values = {v: lists.get(v, ["x"] if v.endswith("s") else 2) for v in contract.accepts}
+        del values["domain"]
+        system = template.render(**values)[0]["content"]
+        assert "organic chemistry" in system and "mathematic" not in system, name
+    default = prompt("level3_question").render(
+        concepts={"A": ["b"]}, references=[], num_questions=1
+    )
+    assert "senior mathematics instructor" in default[0]["content"]
+
+
+def test_a_folder_overrides_bundled_prompts_by_name(tmp_path: Path) -> None:
+    _write(tmp_path, "answer", CUSTOM_ANSWER)
+    cfg = PromptsConfig(domain="law", dir=tmp_path)
+    check_prompts(cfg)
+    answer = prompt("answer", cfg)
+    assert answer.path == tmp_path / "answer.jinja2"
+    assert answer.render(question="Is it legal?") == [
+        {"role": "system", "content": "You are a law tutor."},
+        {"role": "user", "content": "Q: Is it legal?"},
+    ]
+    assert prompt("extract", cfg).path == TEMPLATE_DIR / "extract.jinja2"  # not overridden
+
+
+def test_optional_values_may_go_unused(tmp_path: Path) -> None:
+    _write(tmp_path, "level1_question", GOOD.replace("topic, n", "text").replace(
+        "{{ n }}", "three").replace("{{ topic }}", "{{ text }}"))  # fmt: skip
+    template = prompt("level1_question", PromptsConfig(dir=tmp_path))
+    messages = template.render(text="Doc.", max_questions=5, school_levels=["college"])
+    assert messages[1]["content"] == "Topic: Doc."
+    with pytest.raises(ConfigError, match=r"unknown \['colour'\]"):
+        template.render(text="Doc.", colour="red")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("answer", CUSTOM_ANSWER.replace("question", "query"),
+         r"answer\.jinja2: the answer prompt must use question; kgsynth passes domain, question"),
+        ("answer", CUSTOM_ANSWER.replace("domain #", "domain, audience #").replace(
+            "tutor.", "tutor for {{ audience }}."),
+         r"answer\.jinja2: uses audience, which kgsynth does not pass to the answer prompt"),
+        ("answers", CUSTOM_ANSWER, r"answers\.jinja2: not a prompt kgsynth uses"),
+        ("answer", CUSTOM_ANSWER.split("\n", 1)[1], "first line must declare"),
+    ],
+)  # fmt: skip
+def test_a_bad_custom_prompt_is_one_line_naming_the_file(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    _write(tmp_path, name, text)
+    with pytest.raises(ConfigError, match=message) as err:
+        check_prompts(PromptsConfig(dir=tmp_path))
+    assert "\n" not in str(err.value)
+
+
+def test_missing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such folder"):
+        check_prompts(PromptsConfig(dir=tmp_path / "absent"))
+
+
+def test_export_writes_the_bundled_templates(tmp_path: Path) -> None:
+    written = export_prompts(tmp_path / "mine")
+    assert sorted(p.name for p in written) == sorted(f"{n}.jinja2" for n in CONTRACTS)
+    for path in written:
+        assert path.read_bytes() == (TEMPLATE_DIR / path.name).read_bytes()
+    check_prompts(PromptsConfig(dir=tmp_path / "mine"))  # a valid starting point as is
+    with pytest.raises(ConfigError, match="--overwrite"):
+        export_prompts(tmp_path / "mine")
+    assert export_prompts(tmp_path / "mine", overwrite=True) == written

@@ -25,7 +25,7 @@ def run_dedup_with_progress(
     with progress_bar("dedup concepts", None) as advance:
         return run_dedup(
             store, settings, rebuild=rebuild,
-            on_progress=lambda step, n, total: advance(n, total=total),
+            on_progress=lambda step, n, total: advance(completed=n, total=total, step=step),
         )  # fmt: skip
 
 

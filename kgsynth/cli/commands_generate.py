@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +13,7 @@ from kgsynth.cli.common import (
     Level,
     console,
     handle_errors,
+    load_model,
     progress_bar,
     settings_of,
 )
@@ -49,7 +51,6 @@ def generate(
     resumable: --resume RUN_ID skips finished shards.
     """
     from kgsynth.runs import find_run
-    from kgsynth.stages import generate as stage
 
     s = settings_of(ctx)
     settings = s.updated(
@@ -67,11 +68,26 @@ def generate(
         sets_table = find_run(settings.runs_dir, "sample", sets).read_table(CONCEPT_SETS_TABLE)
     with open_graph(settings) as store:
         if dry_run:
-            est = stage.estimate(store, settings, sets_table, levels)
-            for line in est.lines():
-                console.print(line)
+            for line in dry_run_lines(store, settings, sets_table, levels):
+                console.print(line, markup=False, highlight=False)
             return
         do_generate(store, settings, sets_table, levels, resume)
+
+
+def dry_run_lines(store: Any, settings: Settings, sets_table: Any, levels: set[int]) -> list[str]:
+    """The dry run's table, counted with the question model's own tokenizer when it loads
+    (the character estimate otherwise, with the reason)."""
+    from kgsynth.llm.tokenizer import load_tokenizer
+    from kgsynth.stages import generate as stage
+    from kgsynth.stages.generate.estimate import tokenizer_counter
+
+    loaded = load_tokenizer(settings.llm.model, settings.home)
+    if loaded.tokenizer is None:
+        count, counted_by = None, f"chars/4, about 4 characters per token ({loaded.note})"
+    else:
+        count, counted_by = tokenizer_counter(loaded.tokenizer), loaded.note
+    est = stage.estimate(store, settings, sets_table, levels, count, counted_by)
+    return est.lines()
 
 
 def do_generate(
@@ -82,24 +98,35 @@ def do_generate(
     resume: str | None = None,
 ) -> Any:
     """Generate step shared by ``generate`` and ``demo``."""
-    from kgsynth.llm.base import load_backend
+    from kgsynth.prompts import check_prompts
     from kgsynth.runs import RunFolder
     from kgsynth.stages import generate as stage
 
+    check_prompts(settings.prompts)
+
     run = RunFolder(settings.runs_dir, "generate", resume)
-    q_backend = load_backend(settings.llm, settings.home)
+    q_backend = load_model(settings.llm, settings.home)
     a_name = settings.llm.answer_model
     a_backend = (
         q_backend
         if a_name in (None, settings.llm.model)
-        else load_backend(settings.llm, settings.home, model=a_name)
+        else load_model(settings.llm, settings.home, model=a_name)
     )
     try:
-        with progress_bar("generate prompts", None) as advance:
+        with progress_bar("generate: questions, then answers", None) as advance:
+
+            def on_progress(n: int, total: int, so_far: stage.GenerateReport) -> None:
+                seconds = max(time.perf_counter() - start, 1e-9)
+                rates = (
+                    f"{so_far.prompts / seconds:.1f} prompts/s, "
+                    f"{so_far.completion_tokens / seconds:.0f} tokens/s"
+                )
+                advance(n, total=total, note=rates)
+
+            start = time.perf_counter()
             report = stage.run_generate(
-                store, settings, run, sets_table, levels, q_backend, a_backend,
-                on_progress=lambda n, total: advance(n, total=total),
-            )  # fmt: skip
+                store, settings, run, sets_table, levels, q_backend, a_backend, on_progress
+            )
     finally:
         q_backend.close()
         if a_backend is not q_backend:

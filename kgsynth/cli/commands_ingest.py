@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from kgsynth.cli.commands_dedup import run_dedup_with_progress
-from kgsynth.cli.common import Backend, Device, console, handle_errors, progress_bar, settings_of
+from kgsynth.cli.common import (
+    Backend,
+    Device,
+    console,
+    handle_errors,
+    load_model,
+    progress_bar,
+    settings_of,
+)
 from kgsynth.config import Settings, changed
 from kgsynth.graph import GraphRepository, open_graph
 
@@ -56,15 +64,17 @@ def do_ingest(
     store: GraphRepository, settings: Settings, paths: list[Path], dedup: bool = True
 ) -> Any:
     """Ingest step shared by ``ingest`` and ``demo``: run, write the manifest, print a summary."""
-    from kgsynth.llm.base import load_backend
+    from kgsynth.prompts import check_prompts
     from kgsynth.runs import RunFolder
     from kgsynth.stages.ingest import run_ingest
+
+    check_prompts(settings.prompts)
 
     run = RunFolder(settings.runs_dir, "ingest")
     with progress_bar("ingest documents", None) as advance:
         report = run_ingest(
             store, settings, paths, run,
-            backend_factory=lambda: load_backend(settings.llm, settings.home),
+            backend_factory=lambda: load_model(settings.llm, settings.home),
             on_progress=lambda n, total: advance(n, total=total),
         )  # fmt: skip
     dedup_report = run_dedup_with_progress(store, settings) if dedup else None

@@ -1,4 +1,5 @@
-"""What every command shares: settings from the context, error handling, progress bars."""
+"""What every command shares: settings from the context, error handling, progress bars,
+and announced model loading."""
 
 from __future__ import annotations
 
@@ -6,25 +7,23 @@ import functools
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.text import Text
 
-from kgsynth.config import Settings, mask
+from kgsynth.cli import progress
+from kgsynth.cli.progress import Advance
+from kgsynth.config import LLMConfig, Settings, mask, mask_uri
 from kgsynth.errors import KgsynthError
+
+if TYPE_CHECKING:
+    from kgsynth.llm import LLMBackend
 
 # markup off: paths, topics, reasons and config section names are user text, printed as is.
 console = Console(soft_wrap=True, markup=False)
@@ -93,39 +92,42 @@ def print_error(message: str) -> None:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A rich progress bar (count, rate, ETA) on stderr.
+def progress_bar(description: str, total: int | None) -> Iterator[Advance]:
+    """Progress on stderr: a Rich bar on a terminal, plain lines otherwise (see
+    :mod:`kgsynth.cli.progress`); yields ``advance(n, total=, completed=, step=, note=)``.
+    A remembered Ctrl-C is raised again at the next update."""
+    with progress.progress_bar(description, total, err_console) as advance:
 
-    Yields ``advance(n, total=None, completed=None)``: add ``n`` done, or set the number done
-    to ``completed`` for stages that report running totals.
-    """
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=False) as progress:
-        task = progress.add_task(description, total=total, rate="")
-
-        def advance(n: int = 1, total: int | None = None, completed: int | None = None) -> None:
+        def checked(*args: Any, **kwargs: Any) -> None:
             if _ctrl_c.is_set():
                 raise KeyboardInterrupt
-            if total is not None:
-                progress.update(task, total=total)
-            if completed is None:
-                progress.advance(task, n)
-            else:
-                progress.update(task, completed=completed)
-            t = progress.tasks[task]
-            if t.elapsed:
-                progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
+            advance(*args, **kwargs)
 
-        yield advance
+        yield cast(Advance, checked)
+
+
+LOAD_HINTS = {
+    "vllm": "; the engine start takes a minute or more",
+    "ray": "; each replica loads its own copy",
+}
+
+
+def load_model(cfg: LLMConfig, home: Path, model: str | None = None) -> LLMBackend:
+    """:func:`kgsynth.llm.load_backend`, announced: loading a model (and starting an engine)
+    is long and silent, so a plain line on stderr says what is happening and another how long
+    it took, also when stderr is not a terminal."""
+    from kgsynth.llm import load_backend
+
+    name = model or cfg.model
+    where = f" at {mask_uri(cfg.openai.base_url or '')}" if cfg.backend == "openai" else ""
+    err_console.print(
+        f"loading model {name} ({cfg.backend} backend{where}){LOAD_HINTS.get(cfg.backend, '')}",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    start = time.perf_counter()
+    backend = load_backend(cfg, home, model)
+    err_console.print(f"model ready in {time.perf_counter() - start:.0f} s", highlight=False)
+    return backend
 
 
 def configure_logging(level: str) -> None:

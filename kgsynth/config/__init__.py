@@ -14,6 +14,7 @@ from kgsynth.config.llm import (
 )
 from kgsynth.config.loader import load_settings
 from kgsynth.config.names import NamesConfig
+from kgsynth.config.prompts import PromptsConfig
 from kgsynth.config.secrets import mask, mask_uri
 from kgsynth.config.settings import Settings, changed
 from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, SampleConfig
@@ -26,6 +27,7 @@ __all__ = [
     "NamesConfig",
     "Neo4jConfig",
     "OpenAIConfig",
+    "PromptsConfig",
     "RayConfig",
     "SampleConfig",
     "Settings",

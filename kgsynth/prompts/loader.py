@@ -9,13 +9,15 @@ File format::
 The first line declares every variable the template uses; loading fails unless that list
 equals what jinja2 finds in the template, and rendering fails on a missing or unknown
 value. Each output row records the template ``name`` and ``sha256`` (of the file text), so
-a changed prompt is visible in the data.
+a changed prompt is visible in the data. Which templates kgsynth uses, and what it passes to
+each, is in :mod:`kgsynth.prompts.catalog`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,24 +43,35 @@ _ENV = jinja2.Environment(
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """A loaded template: ``variables`` are the names ``render`` requires (no more, no less)."""
+    """A loaded template: ``variables`` are the names it uses, which ``render`` requires.
+
+    ``accepts`` (default: ``variables``) are the names ``render`` takes: a template may leave
+    some of what its caller passes unused (a custom prompt that writes its domain out, for
+    example); values it does not use are dropped. ``bound`` holds values fixed at load time
+    (the run's ``domain``), filled in unless ``render`` is given them.
+    """
 
     name: str
     text: str
     sha256: str
     variables: frozenset[str]
     _template: jinja2.Template = field(repr=False, compare=False)
+    accepts: frozenset[str] = frozenset()
+    bound: Mapping[str, Any] = field(default_factory=dict)
+    path: Path | None = None
 
     def render(self, **values: Any) -> list[dict[str, str]]:
         """The chat messages (system, then user) with ``values`` filled in."""
-        missing = self.variables - values.keys()
-        unknown = values.keys() - self.variables
+        given = {**self.bound, **values}
+        missing = self.variables - given.keys()
+        unknown = values.keys() - (self.accepts | self.variables)
         if missing or unknown:
             raise ConfigError(
                 f"prompt {self.name!r} takes {sorted(self.variables)}; "
                 f"missing {sorted(missing)}, unknown {sorted(unknown)}"
             )
-        context = self._template.new_context(dict(values))
+        used = {k: v for k, v in given.items() if k in self.variables}
+        context = self._template.new_context(used)
         try:
             parts = {b: "".join(self._template.blocks[b](context)).strip() for b in BLOCKS}
         except jinja2.TemplateError as e:
@@ -106,4 +119,4 @@ def load_prompt(name: str, directory: Path | None = None) -> PromptTemplate:
             f"{path}: expected exactly the blocks {list(BLOCKS)}, found {sorted(template.blocks)}"
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return PromptTemplate(name, text, digest, declared, template)
+    return PromptTemplate(name, text, digest, declared, template, path=path)

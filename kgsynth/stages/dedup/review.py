@@ -138,12 +138,12 @@ def judge(
 ) -> JudgeReport:
     """Let ``backend`` decide up to ``limit`` queued pairs (best score first)."""
     from kgsynth.llm.base import ChatRequest
-    from kgsynth.prompts import load_prompt
+    from kgsynth.prompts import prompt
 
     pairs = store.review_queue(limit=limit, examples=2)
     if not pairs:
         return JudgeReport(0, 0, 0, 0)
-    template = load_prompt(PROMPT)
+    template = prompt(PROMPT, settings.prompts)
     requests = [
         ChatRequest(
             messages=tuple(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.errors import ModelError
-from kgsynth.prompts import load_prompt
+from kgsynth.prompts import prompt
 from kgsynth.records import Reject
 from kgsynth.runs import utc_now
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling, answer_shard
@@ -63,11 +63,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-"""``on_progress(advanced, total)``, called after each shard step: ``advanced`` is the number
-of inputs (documents or concept sets) the step finished, ``total`` is 2 x all inputs, since
-every input is worked on twice (its questions, then their answers). Skipped shards report
-too, so the sum of ``advanced`` always reaches ``total``."""
+Progress = Callable[[int, int, "GenerateReport"], None]
+"""``on_progress(advanced, total, report)``, called after each shard step: ``advanced`` is the
+number of inputs (documents or concept sets) the step finished, ``total`` is 2 x all inputs,
+since every input is worked on twice (its questions, then their answers); ``report`` holds the
+counts so far (prompts, tokens). Skipped shards report too, so the sum of ``advanced`` always
+reaches ``total``."""
 
 UNSUITABLE = "unsuitable"
 """The problem a Level-1 reply reports by declining its article (counted, not rejected)."""
@@ -115,8 +116,8 @@ def run_generate(
     start = time.perf_counter()
     report = GenerateReport()
     plan = make_plan(store, settings, sets_table, levels)
-    templates = {level: load_prompt(LEVELS[level].template) for level in plan.levels}
-    answer_template = load_prompt(ANSWER_TEMPLATE)
+    templates = {level: prompt(LEVELS[level].template, settings.prompts) for level in plan.levels}
+    answer_template = prompt(ANSWER_TEMPLATE, settings.prompts)
     prompts = {t.name: t.sha256 for t in [*templates.values(), answer_template]}
     models = {"question": backend.model_name, "answer": answer_backend.model_name}
     body = plan_body(plan, settings, models, prompts)
@@ -152,7 +153,7 @@ def run_generate(
             report.prompt_tokens += answered.prompt_tokens
             report.completion_tokens += answered.completion_tokens
         if on_progress:
-            on_progress(shard.stop - shard.start, total)
+            on_progress(shard.stop - shard.start, total, report)
     report.rejected = sum(run.rejected.values()) - rejected_before
     report.reject_reasons = dict(run.rejected)
     report.elapsed_s = time.perf_counter() - start

@@ -1,8 +1,9 @@
 """A dry run of ``generate``: how many calls it would make and how many tokens they would use.
 
 Question prompts are rendered exactly as the run would render them (same graph reads, same
-templates) and measured with ``count_tokens`` (pass one built on the model's tokenizer and
-chat template) or, without it, at about 4 characters per token. Output tokens are upper
+templates) and measured with ``count_tokens`` (the CLI builds one on the model's tokenizer and
+chat template, :func:`tokenizer_counter`) or, when no tokenizer can be loaded, at about 4
+characters per token, which the report then says. Output tokens are upper
 bounds: ``max_new_tokens`` x calls. The answer stage's calls are bounded by the most
 questions the question calls may return; each answer prompt is the ``answer`` template plus
 an equal share of its question call's output budget.
@@ -11,11 +12,11 @@ an equal share of its question call's output budget.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kgsynth.prompts import load_prompt
+from kgsynth.prompts import prompt
 from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling
 from kgsynth.stages.generate.levels import LEVELS, WorkItem, build_items
 from kgsynth.stages.generate.plan import make_plan
@@ -46,10 +47,11 @@ class StageEstimate:
 @dataclass(frozen=True)
 class GenerateEstimate:
     """The stages of a planned generate run; ``tokenizer`` says how input tokens were counted
-    (``"model"`` with a tokenizer, ``"chars/4"`` without)."""
+    (``"model"`` with a tokenizer, ``"chars/4"`` without) and ``counted_by`` in words."""
 
     stages: list[StageEstimate]
     tokenizer: str
+    counted_by: str = ""
 
     @property
     def prompts(self) -> int:
@@ -71,7 +73,10 @@ class GenerateEstimate:
             rows.append(
                 f"{s.stage:<16} {s.prompts:>9,} {s.input_tokens:>14,} {s.output_tokens:>20,}"
             )
-        note = f"input tokens counted by {self.tokenizer}; answer figures are upper bounds"
+        note = (
+            f"input tokens counted by {self.counted_by or self.tokenizer}; "
+            "answer figures are upper bounds"
+        )
         skipped = sum(s.skipped_inputs for s in self.stages)
         if skipped:
             note += f"; {skipped} inputs cannot make a prompt and would be rejected"
@@ -90,7 +95,8 @@ def tokenizer_counter(tokenizer: Any) -> TokenCounter:
         ids = tokenizer.apply_chat_template(
             [dict(m) for m in messages], tokenize=True, add_generation_prompt=True
         )
-        return len(ids["input_ids"] if isinstance(ids, dict) else ids)
+        # A BatchEncoding (a Mapping, not a dict) in recent transformers, a list in older ones.
+        return len(ids["input_ids"] if isinstance(ids, Mapping) else ids)
 
     return count
 
@@ -101,15 +107,17 @@ def estimate(
     sets_table: pa.Table | None,
     levels: set[int],
     count_tokens: TokenCounter | None = None,
+    counted_by: str = "",
 ) -> GenerateEstimate:
-    """The calls and tokens ``run_generate`` would need for ``levels``, stage by stage."""
+    """The calls and tokens ``run_generate`` would need for ``levels``, stage by stage;
+    ``counted_by`` names the counter for the report (e.g. "the smollm2 tokenizer")."""
     count = count_tokens or approx_tokens
     plan = make_plan(store, settings, sets_table, levels)
     question_budget = settings.generate.question_max_new_tokens or settings.llm.max_new_tokens
     out: list[StageEstimate] = []
     answers = answer_question_tokens = 0
     for level in plan.levels:
-        template = load_prompt(LEVELS[level].template)
+        template = prompt(LEVELS[level].template, settings.prompts)
         prompts = tokens = skipped = 0
         for shard in (s for s in plan.shards if s.level == level):
             for item in build_items(store, plan.sources(shard), template, settings.generate):
@@ -123,7 +131,7 @@ def estimate(
         out.append(
             StageEstimate(template.name, prompts, tokens, prompts * question_budget, skipped)
         )
-    answer_template = load_prompt(ANSWER_TEMPLATE)
+    answer_template = prompt(ANSWER_TEMPLATE, settings.prompts)
     overhead = count(answer_template.render(question=""))
     sampling = AnswerSampling.from_settings(settings)
     out.append(
@@ -134,4 +142,4 @@ def estimate(
             answers * sampling.max_new_tokens,
         )
     )
-    return GenerateEstimate(out, "chars/4" if count_tokens is None else "model")
+    return GenerateEstimate(out, "chars/4" if count_tokens is None else "model", counted_by)

@@ -137,6 +137,7 @@ def plan_body(
         },
         "models": dict(models),
         "prompts": dict(prompts),
+        "domain": settings.prompts.domain,
     }
 
 

@@ -103,7 +103,8 @@ def run_ingest(
             report.model = backend.model_name
         by_id = {d.id: d for d in fresh}
         pairs: list[tuple[Document, Extraction]] = []
-        for item in extract(fresh, backend, settings.extract, settings.llm):  # type: ignore[arg-type]
+        items = extract(fresh, backend, settings.extract, settings.llm, prompts=settings.prompts)  # type: ignore[arg-type]
+        for item in items:
             if isinstance(item, Extraction):
                 item = _screen_names(item, settings.names, run, report)
             if isinstance(item, Reject):

@@ -16,10 +16,10 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from kgsynth.config import ExtractConfig, LLMConfig
+from kgsynth.config import ExtractConfig, LLMConfig, PromptsConfig
 from kgsynth.errors import ModelError
 from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
-from kgsynth.prompts import PromptTemplate, load_prompt
+from kgsynth.prompts import PromptTemplate, prompt
 from kgsynth.prompts.extraction import (
     LEVELS,
     ExtractionParseError,
@@ -52,10 +52,12 @@ def extract(
     llm_cfg: LLMConfig,
     on_progress: Callable[[int], None] | None = None,
     chunk_batches: int = 4,
+    prompts: PromptsConfig | None = None,
 ) -> Iterator[Extraction | Reject]:
     """Extract concepts from every document; ``on_progress(n)`` gets the running count of
-    finished documents. A chunk is ``chunk_batches`` backend batches of documents."""
-    template = load_prompt(PROMPT)
+    finished documents. A chunk is ``chunk_batches`` backend batches of documents.
+    ``prompts`` chooses the ``extract`` template and the domain (default: bundled, maths)."""
+    template = prompt(PROMPT, prompts)
     schema = extraction_schema(cfg)
     chunk_size = max(1, llm_cfg.batch_size * chunk_batches)
     pending: list[Document] = []
