@@ -6,6 +6,7 @@ import functools
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -94,11 +95,14 @@ def print_error(message: str) -> None:
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A rich progress bar (count, rate, ETA) on stderr.
+    """A rich progress bar (count, rate, ETA) on stderr; plain lines when it is not a terminal.
 
     Yields ``advance(n, total=None, completed=None)``: add ``n`` done, or set the number done
     to ``completed`` for stages that report running totals.
     """
+    if not err_console.is_terminal:
+        yield from _progress_lines(description, total)
+        return
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -126,6 +130,39 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
                 progress.update(task, rate=f"{t.completed / t.elapsed:.1f}/s")
 
         yield advance
+
+
+PROGRESS_LINE_SECONDS = 10.0  # without a terminal: one progress line at most this often
+
+
+def _progress_lines(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """Progress for logs and pipes: a line (count, rate, ETA) every few seconds and at the end."""
+    started = time.monotonic()
+    done, whole, printed = 0, total, started
+
+    def line() -> None:
+        nonlocal printed
+        elapsed = time.monotonic() - started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        text = f"{description}: {done}" + (f"/{whole}" if whole else "")
+        text += f" ({rate:.1f}/s, {elapsed:.0f}s elapsed"
+        if whole and rate > 0 and done < whole:
+            text += f", ETA {(whole - done) / rate:.0f}s"
+        err_console.print(text + ")", highlight=False, markup=False)
+        printed = time.monotonic()
+
+    def advance(n: int = 1, total: int | None = None, completed: int | None = None) -> None:
+        nonlocal done, whole
+        if _ctrl_c.is_set():
+            raise KeyboardInterrupt
+        if total is not None:
+            whole = total
+        done = completed if completed is not None else done + n
+        if time.monotonic() - printed >= PROGRESS_LINE_SECONDS:
+            line()
+
+    yield advance
+    line()
 
 
 def configure_logging(level: str) -> None:
