@@ -89,8 +89,8 @@ def test_statistics_rejects_models_and_plot(trained: tuple[Any, LabelledRater]) 
         assert "r2_mean" in s["cv"] and "mae_mean" in s["cv"]
     # unparseable ratings are counted and kept with the reply, never dropped
     bad = sum(s["unparseable"] for s in stats[1:])
-    lines = [json.loads(x) for i in (1, 2)
-             for x in (run_path / f"rejects/filter-rate-{i}.jsonl").read_text().splitlines()]  # fmt: skip
+    files = [run_path / f"rejects/filter-rate-{i}.jsonl" for i in (1, 2)]
+    lines = [json.loads(x) for f in files for x in f.read_text().splitlines()]
     assert bad >= 3 and len(lines) == bad
     assert all("not valid JSON" in r["reason"] and "rate this" in r["payload"] for r in lines)
     assert (run_path / "syllabus.txt").read_text().count("\n") == 6
@@ -106,9 +106,14 @@ def test_apply_reproduces_the_training_run_without_the_llm(
 ) -> None:
     report, _ = trained
     model = load_model(report.model_path)
-    applied = apply_filter(RunFolder(tmp_path, "filter"), model, corpus, CFG)
-    assert applied.mode == "apply" and applied.documents == report.documents
-    assert _kept(applied.kept_path).keys() == _kept(report.kept_path).keys()
+    parquet_part = corpus[1]  # the 40 documents of the .parquet input
+    applied = apply_filter(RunFolder(tmp_path, "filter"), model, [parquet_part], CFG)
+    assert applied.mode == "apply" and applied.documents == 40
+    ids = set(pq.read_table(parquet_part, columns=["id"])["id"].to_pylist())
+    expected = {k: v for k, v in _kept(report.kept_path).items() if k in ids}
+    again = _kept(applied.kept_path)
+    assert again.keys() == expected.keys() and len(again) >= 5
+    assert np.allclose([again[k] for k in expected], list(expected.values()), atol=1e-5)
 
 
 @pytest.mark.model
@@ -133,8 +138,8 @@ def test_interrupted_run_resumes_to_the_same_result(
     assert again.keys() == expected.keys()
     assert np.allclose([again[k] for k in expected], list(expected.values()))
     with pytest.raises(InputError, match="settings differ"):
-        run_filter(RunFolder(tmp_path, "filter", run.run_id),
-                   FilterConfig(**{**CFG.__dict__, "threshold": 7.0}), corpus, lambda: second)  # fmt: skip
+        changed = FilterConfig(**{**CFG.__dict__, "threshold": 7.0})
+        run_filter(RunFolder(tmp_path, "filter", run.run_id), changed, corpus, lambda: second)
 
 
 @pytest.mark.model

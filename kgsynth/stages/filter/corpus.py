@@ -64,7 +64,9 @@ class Corpus:
         self.sizes: list[int] = []
 
     # -- building ------------------------------------------------------------------------
-    def build(self, paths: Sequence[Path], progress: ProgressFactory = no_progress) -> CorpusSummary:
+    def build(
+        self, paths: Sequence[Path], progress: ProgressFactory = no_progress
+    ) -> CorpusSummary:
         """Shard and embed every input document, reusing the shards a previous try finished."""
         files = input_files(paths)
         self._check_inputs(files)
@@ -150,8 +152,11 @@ class Corpus:
     def _check_inputs(self, files: list[Path]) -> None:
         """Refuse to resume a run whose inputs changed (the shards would not match)."""
         stamp = [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in files]
-        body = json.dumps({"files": stamp, "shard_size": self.cfg.shard_size,
-                           "embed_model": self.cfg.embed_model, "embed_chars": self.cfg.embed_chars})  # fmt: skip
+        cfg = self.cfg
+        body = json.dumps(
+            {"files": stamp, "shard_size": cfg.shard_size, "embed_model": cfg.embed_model,
+             "embed_chars": cfg.embed_chars}
+        )  # fmt: skip
         path = self.run.path / "inputs.json"
         if path.exists() and path.read_text(encoding="utf-8") != body:
             raise InputError(

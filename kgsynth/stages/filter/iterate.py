@@ -55,8 +55,8 @@ def cold_start(
         train(cfg, "classifier", x, y, 0).save(folder / "model.joblib")
     model = load_model(folder / "model.joblib")
     kept = score_corpus(run, corpus, model, "iteration-0/scores", progress)
-    negatives = min(cfg.negatives, corpus.size)
-    stats = _stats(0, model, corpus, kept, positives=len(positives), negatives=negatives)
+    drawn = min(cfg.negatives, corpus.size)
+    stats = _stats(0, model, corpus, kept, positives=len(positives), negatives=drawn)
     return _finish(folder, stats)
 
 

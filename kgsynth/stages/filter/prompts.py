@@ -39,8 +39,9 @@ def syllabus_schema(topics: int) -> dict[str, Any]:
     name = {"type": "string", "minLength": 1, "maxLength": TOPIC_MAX}
     return {
         "type": "object",
-        "properties": {"topics": {"type": "array", "items": name, "minItems": 1,
-                                  "maxItems": topics}},  # fmt: skip
+        "properties": {
+            "topics": {"type": "array", "items": name, "minItems": 1, "maxItems": topics}
+        },  # fmt: skip
         "required": ["topics"],
         "additionalProperties": False,
     }
@@ -64,7 +65,7 @@ def draft_syllabus(backend: LLMBackend, cfg: FilterConfig) -> list[str]:
     """Ask the LLM for ``cfg.syllabus_topics`` topics of ``cfg.domain``."""
     prompt = load_prompt("filter_syllabus")
     request = ChatRequest(
-        prompt.render(domain=cfg.domain, topics=cfg.syllabus_topics),
+        tuple(prompt.render(domain=cfg.domain, topics=cfg.syllabus_topics)),
         json_schema=syllabus_schema(cfg.syllabus_topics),
         max_new_tokens=40 + 24 * cfg.syllabus_topics,
         temperature=0.0,
@@ -97,7 +98,7 @@ def write_positives(
     ]
     requests = [
         ChatRequest(
-            prompt.render(domain=cfg.domain, topic=topic, genre=genre),
+            tuple(prompt.render(domain=cfg.domain, topic=topic, genre=genre)),
             max_new_tokens=cfg.synthetic_max_new_tokens,
             temperature=cfg.synthetic_temperature,
             seed=cfg.seed + k,
@@ -121,7 +122,7 @@ def rate(
     schema = rating_schema()
     requests = [
         ChatRequest(
-            prompt.render(domain=cfg.domain, text=text[: cfg.rate_chars]),
+            tuple(prompt.render(domain=cfg.domain, text=text[: cfg.rate_chars])),
             json_schema=schema,
             max_new_tokens=cfg.rate_max_new_tokens,
             temperature=cfg.rate_temperature,
