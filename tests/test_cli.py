@@ -17,7 +17,7 @@ from tests.conftest import graph_env
 runner = CliRunner()
 
 COMMANDS = [
-    ["ingest"], ["dedup"], ["sample"], ["generate"], ["export"], ["stats"], ["demo"], ["fit"],
+    ["filter"], ["ingest"], ["dedup"], ["sample"], ["generate"], ["export"], ["stats"], ["demo"], ["fit"],
     ["report"],
     ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "migrate"], ["db", "reset"],
 ]  # fmt: skip
