@@ -13,9 +13,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from kgsynth.config import FilterConfig
 from kgsynth.errors import ConfigError, InputError
 from kgsynth.runs import RunFolder
-from kgsynth.stages.filter import FilterConfig, apply_filter, run_filter
+from kgsynth.stages.filter import apply_filter, run_filter
 from kgsynth.stages.filter.models import load_model
 from kgsynth.stages.filter.prompts import combined_score, parse_rating, read_syllabus
 from tests.filter_fixtures import LabelledRater, labelled_documents, write_corpus

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
+from kgsynth.graph import GraphRepository
 from tests.conftest import graph_env
 from tests.filter_fixtures import SYLLABUS, LabelledRater, labelled_documents
 
@@ -26,7 +26,7 @@ def _write(path: Path, docs: list[dict[str, str]]) -> Path:
 
 @pytest.mark.model
 def test_train_then_apply_then_ingest(
-    settings: Settings, graph: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, graph: GraphRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = labelled_documents()
     random.Random(1).shuffle(docs)
@@ -65,7 +65,7 @@ def test_train_then_apply_then_ingest(
 
     ingested = runner.invoke(app, ["ingest", str(apply_run / "kept"), "--no-dedup"], env=env)
     assert ingested.exit_code == 0, ingested.output
-    assert graph.read("graph_counts")[0]["documents"] == len(kept)
+    assert graph.graph_counts().documents == len(kept)
 
 
 @pytest.mark.parametrize(

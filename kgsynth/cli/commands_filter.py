@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from kgsynth.cli.common import Backend, Device, console, handle_errors, progress_bar, settings_of
+from kgsynth.config import changed
 from kgsynth.errors import ConfigError
 
 
@@ -68,18 +69,19 @@ def filter_corpus(
     runs/<run id>/kept/, which `kgsynth ingest` reads; --resume RUN_ID finishes a run.
     """
     from kgsynth.runs import RunFolder
-    from kgsynth.stages.filter import FilterConfig, apply_filter, run_filter
+    from kgsynth.stages.filter import apply_filter, run_filter
     from kgsynth.stages.filter.models import load_model
     from kgsynth.stages.ingest.read import input_files
 
-    settings = settings_of(ctx).with_section("llm", backend=backend, model=model, device=device)
+    s = settings_of(ctx)
+    settings = s.updated(llm=changed(s.llm, backend=backend, model=model, device=device))
     changes = dict(
         domain=domain, syllabus=syllabus, iterations=iterations, threshold=threshold,
         rate_kept=rate_kept, rate_fresh=rate_fresh, negatives=negatives, genres=genres,
         model=classifier, embed_model=embed_model, shard_size=shard_size, seed=seed,
         device=device,
     )  # fmt: skip
-    cfg = _configure(FilterConfig(), option or [], changes)
+    cfg = _configure(settings.filter, option or [], changes)
     input_files(paths)  # a missing or unsupported input fails before anything starts
     run = RunFolder(settings.runs_dir, "filter", resume)
     if apply is not None:
@@ -95,12 +97,12 @@ def filter_corpus(
 
         report = run_filter(run, cfg, paths, lambda: load_backend(settings.llm, settings.home),
                             progress=progress_bar)  # fmt: skip
-        for s in report.iterations:
-            cv = ", ".join(f"{k} {v:.3f}" for k, v in s["cv"].items() if k.endswith("_mean"))
+        for it in report.iterations:
+            cv = ", ".join(f"{k} {v:.3f}" for k, v in it["cv"].items() if k.endswith("_mean"))
             console.print(
-                f"iteration {s['iteration']}: kept {s['kept']} of {s['documents']} "
-                f"({s['kept_share']:.1%}) {s.get('rated', 0)} rated "
-                f"({s.get('unparseable', 0)} unparseable); cv {cv or 'n/a'}"
+                f"iteration {it['iteration']}: kept {it['kept']} of {it['documents']} "
+                f"({it['kept_share']:.1%}), {it.get('rated', 0)} rated "
+                f"({it.get('unparseable', 0)} unparseable); cv {cv or 'n/a'}"
             )
         console.print(f"model: {report.model_path}  plot: {report.plot_path}")
     for reason, n in sorted(report.corpus.reject_reasons.items()):
@@ -113,7 +115,7 @@ def _configure(base: Any, options: list[str], changes: dict[str, Any]) -> Any:
     """``base`` with ``--set KEY=VALUE`` options, then the named options, applied."""
     import typing
 
-    from kgsynth.config import _coerce
+    from kgsynth.config.loader import _coerce
 
     hints = typing.get_type_hints(type(base))
     values: dict[str, Any] = {}

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import LLMConfig
 from kgsynth.config.names import NamesConfig
@@ -38,6 +39,7 @@ class Settings:
     names: NamesConfig = dataclasses.field(default_factory=NamesConfig)
     sample: SampleConfig = dataclasses.field(default_factory=SampleConfig)
     generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
+    filter: FilterConfig = dataclasses.field(default_factory=FilterConfig)
 
     def validate(self) -> Settings:
         for section in self.sections():

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import InputError
 from kgsynth.llm.base import LLMBackend
 from kgsynth.runs import RunFolder, atomic_write_text
-from kgsynth.stages.filter.config import FilterConfig
 from kgsynth.stages.filter.corpus import (
     Corpus,
     CorpusSummary,
@@ -34,7 +34,7 @@ from kgsynth.stages.filter.models import FilterModel
 from kgsynth.stages.filter.output import PLOT, plot_stats, write_kept
 from kgsynth.stages.filter.prompts import draft_syllabus, read_syllabus, write_positives
 
-__all__ = ["FilterConfig", "FilterReport", "apply_filter", "make_encoder", "run_filter"]
+__all__ = ["FilterReport", "apply_filter", "make_encoder", "run_filter"]
 
 
 @dataclasses.dataclass

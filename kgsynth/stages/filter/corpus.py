@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Reject
 from kgsynth.runs import RunFolder, atomic_write_text
-from kgsynth.stages.filter.config import FilterConfig
 from kgsynth.stages.ingest.read import input_files, read_documents
 
 TABLE = "corpus"

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from kgsynth.batching import batched
+from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import ModelError
-from kgsynth.llm.base import LLMBackend, batches
+from kgsynth.llm.base import LLMBackend
 from kgsynth.records import Reject
 from kgsynth.runs import RunFolder, atomic_write_text
-from kgsynth.stages.filter.config import FilterConfig
 from kgsynth.stages.filter.corpus import Corpus, ProgressFactory, no_progress, save_array
 from kgsynth.stages.filter.models import FilterModel, load_model, train
 from kgsynth.stages.filter.prompts import RATING_FIELDS, rate
@@ -155,7 +156,7 @@ def _rate_plan(
     table = f"iteration-{i}/ratings"
     (run.path / table).mkdir(parents=True, exist_ok=True)
     with progress(f"rate (iteration-{i})", len(plan)) as advance:
-        for b, chunk in enumerate(batches(plan.tolist(), cfg.rate_batch)):
+        for b, chunk in enumerate(batched(plan.tolist(), cfg.rate_batch)):
             if not run.shard_done(table, b):
                 ids, texts, _ = corpus.gather(chunk)
                 rows = rate(backend_factory(), cfg, ids, texts)

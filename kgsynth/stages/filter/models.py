@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import InputError
-from kgsynth.stages.filter.config import FilterConfig
 
 FORMAT = "kgsynth-filter/1"
 

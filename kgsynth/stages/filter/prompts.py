@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import InputError, ModelError
 from kgsynth.keys import clean_name
 from kgsynth.llm.base import ChatRequest, LLMBackend
 from kgsynth.prompts import load_prompt
-from kgsynth.stages.filter.config import FilterConfig
 
 RATING_FIELDS = ("domain_relevance", "clarity", "language_quality")
 TOPIC_MAX = 80

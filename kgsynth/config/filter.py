@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from kgsynth.config.checks import between, one_of, positive
 from kgsynth.errors import ConfigError
 
 MODELS = {"random_forest", "extra_trees", "linear"}
@@ -77,21 +78,16 @@ class FilterConfig:
             raise ConfigError("filter.domain must be a non-empty name, e.g. 'mathematics'")
         if not self.genre_list():
             raise ConfigError("filter.genres must name at least one genre")
-        if self.model not in MODELS:
-            raise ConfigError(f"filter.model must be one of {sorted(MODELS)}, got {self.model!r}")
-        if self.device not in DEVICES:
-            raise ConfigError(f"filter.device must be auto, cpu or cuda, got {self.device!r}")
-        if self.iterations < 0:
-            raise ConfigError(f"filter.iterations must be >= 0, got {self.iterations}")
+        one_of("filter.model", self.model, MODELS)
+        one_of("filter.device", self.device, DEVICES)
+        between("filter.iterations", self.iterations, 0, 100)
         if not 0 < self.cold_start_threshold < 1:
             raise ConfigError(
                 f"filter.cold_start_threshold must be in (0, 1), got {self.cold_start_threshold}"
             )
-        if not 1 <= self.threshold <= 10:
-            raise ConfigError(f"filter.threshold must be in [1, 10], got {self.threshold}")
-        for name in ("synthetic_temperature", "rate_temperature"):
-            if not 0 <= getattr(self, name) <= 5:
-                raise ConfigError(f"filter.{name} must be in [0, 5], got {getattr(self, name)}")
+        between("filter.threshold", self.threshold, 1, 10)
+        between("filter.synthetic_temperature", self.synthetic_temperature, 0, 5)
+        between("filter.rate_temperature", self.rate_temperature, 0, 5)
         weights = (self.weight_relevance, self.weight_clarity, self.weight_quality)
         if min(weights) < 0 or sum(weights) <= 0:
             raise ConfigError(f"filter weights must be >= 0 with a positive sum, got {weights}")
@@ -99,14 +95,11 @@ class FilterConfig:
             raise ConfigError(f"filter.cv_folds must be >= 2, got {self.cv_folds}")
         for name in (
             "syllabus_topics", "positives_per_topic", "synthetic_max_new_tokens", "negatives",
-            "rate_batch", "rate_chars", "rate_max_new_tokens", "n_estimators",
+            "rate_batch", "rate_chars", "rate_max_new_tokens", "n_estimators", "max_depth",
             "embed_batch_size", "embed_chars", "shard_size",
         ):  # fmt: skip
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"filter.{name} must be > 0, got {getattr(self, name)}")
+            positive(f"filter.{name}", getattr(self, name))
         if self.rate_kept < 0 or self.rate_fresh < 0 or self.rate_kept + self.rate_fresh == 0:
             raise ConfigError("filter.rate_kept and filter.rate_fresh must be >= 0, not both 0")
         self.max_features_value()
-        if self.max_depth is not None and self.max_depth <= 0:
-            raise ConfigError(f"filter.max_depth must be > 0, got {self.max_depth}")
         return self
