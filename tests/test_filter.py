@@ -189,3 +189,23 @@ def test_syllabus_file_and_settings_are_checked(tmp_path: Path) -> None:
                 {"rate_kept": 0, "rate_fresh": 0}, {"weight_relevance": -1.0}):  # fmt: skip
         with pytest.raises(ConfigError):
             FilterConfig(**bad).validate()  # type: ignore[arg-type]
+
+
+@pytest.mark.model
+def test_packaged_smollm2_answers_the_rating_schema(
+    model_home: Path, docs: list[dict[str, str]]
+) -> None:
+    """The real prompt through the real (weak) packaged LLM: constrained decoding must give
+    three integers 1-10 per document; whether its judgement is good is not asserted."""
+    from kgsynth.config import llm_config
+    from kgsynth.llm import load_backend
+    from kgsynth.stages.filter.prompts import RATING_FIELDS, rate
+
+    picked = [next(d for d in docs if d["label"] == label) for label in ("math", "cooking")]
+    cfg = FilterConfig(rate_chars=600)
+    with load_backend(llm_config(device="cpu", threads=1), model_home) as backend:
+        rows = rate(backend, cfg, [d["id"] for d in picked], [d["text"] for d in picked])
+    assert [r["id"] for r in rows] == [d["id"] for d in picked]
+    assert all(r["valid"] for r in rows), rows
+    assert all(1 <= r[name] <= 10 for r in rows for name in RATING_FIELDS)
+    assert all(1 <= r["score"] <= 10 for r in rows)
