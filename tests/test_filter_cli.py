@@ -48,6 +48,7 @@ def test_train_then_apply_then_ingest(
     ], env=env)  # fmt: skip
     assert trained.exit_code == 0, trained.output
     assert "iteration 2: kept" in trained.output and "kept documents:" in trained.output
+    assert "embed corpus: 90/90 (" in trained.output  # progress lines without a terminal
     assert fake.rating_calls > 0
     (train_run,) = settings.runs_dir.glob("filter-*")
     assert (train_run / "syllabus.txt").read_text().splitlines() == SYLLABUS
@@ -66,6 +67,11 @@ def test_train_then_apply_then_ingest(
     ingested = runner.invoke(app, ["ingest", str(apply_run / "kept"), "--no-dedup"], env=env)
     assert ingested.exit_code == 0, ingested.output
     assert graph.graph_counts().documents == len(kept)
+
+    strict = ["filter", str(new), "--apply", str(train_run), "--threshold", "9.5"]
+    assert runner.invoke(app, strict, env=env).exit_code == 0
+    (strict_run,) = set(settings.runs_dir.glob("filter-*")) - {train_run, apply_run}
+    assert len(pq.read_table(strict_run / "kept")) < len(kept)
 
 
 @pytest.mark.parametrize(

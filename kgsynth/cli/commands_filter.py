@@ -37,7 +37,7 @@ def filter_corpus(
     ] = None,
     iterations: Annotated[int | None, typer.Option(help="Rate/train/keep rounds (2).")] = None,
     threshold: Annotated[
-        float | None, typer.Option(help="Keep a document rated above this (6.5).")
+        float | None, typer.Option(help="Keep a document rated above this (6.5; --apply too).")
     ] = None,
     rate_kept: Annotated[int | None, typer.Option(help="Kept documents rated per round.")] = None,
     rate_fresh: Annotated[int | None, typer.Option(help="Fresh documents rated per round.")] = None,
@@ -86,6 +86,13 @@ def filter_corpus(
     run = RunFolder(settings.runs_dir, "filter", resume)
     if apply is not None:
         saved = load_model(apply)
+        if threshold is not None:
+            if saved.kind != "regressor":
+                raise ConfigError(
+                    f"{apply}: a cold-start model scores P(domain) in 0-1; --threshold "
+                    "applies to the rating models of iterations >= 1"
+                )
+            saved.threshold = threshold
         report = apply_filter(run, saved, paths, cfg, progress=progress_bar)
         console.print(
             f"filter --apply: {report.kept} of {report.documents} documents kept by the "

@@ -92,7 +92,7 @@ def run_filter(
     backend = _LazyBackend(backend_factory)
     try:
         topics = _syllabus(run, cfg, backend)
-        positives = _positives(run, cfg, backend, topics)
+        positives = _positives(run, cfg, backend, topics, progress)
         vectors = _positive_vectors(run, corpus, positives)
         stats = [cold_start(run, corpus, cfg, vectors, progress)]
         for i in range(1, cfg.iterations + 1):
@@ -137,7 +137,8 @@ def _check_config(run: RunFolder, cfg: FilterConfig) -> None:
     current = _jsonable(cfg)
     if path.exists():
         before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in current if k != "iterations" and before.get(k) != current[k])
+        free = {"iterations", "device", "embed_batch_size"}  # these do not change the result
+        changed = sorted(k for k in current if k not in free and before.get(k) != current[k])
         if changed:
             raise InputError(
                 f"{run.path}: settings differ from the run being resumed ({', '.join(changed)}); "
@@ -165,13 +166,15 @@ def _syllabus(run: RunFolder, cfg: FilterConfig, backend: _LazyBackend) -> list[
 
 
 def _positives(
-    run: RunFolder, cfg: FilterConfig, backend: _LazyBackend, topics: list[str]
-) -> list[dict[str, str]]:
+    run: RunFolder, cfg: FilterConfig, backend: _LazyBackend, topics: list[str],
+    progress: ProgressFactory,
+) -> list[dict[str, str]]:  # fmt: skip
     import pyarrow as pa
 
     if run.shard_done("synthetic", 0):
         return run.read_table("synthetic").to_pylist()
-    docs = write_positives(backend(), cfg, topics)
+    with progress("write synthetic documents", len(topics) * len(cfg.genre_list())) as advance:
+        docs = write_positives(backend(), cfg, topics, advance)
     if not docs:
         raise InputError("the LLM wrote no usable synthetic documents (all replies were empty)")
     run.write_shard("synthetic", 0, pa.Table.from_pylist(docs))

@@ -126,14 +126,13 @@ class Corpus:
         save_array(self.embedding_path(index), vectors)
         for r in rejects:
             self.run.reject(r)
-        table = pa.table(
-            {
-                "id": [d.id for d in docs],
-                "title": [d.title for d in docs],
-                "text": [d.text for d in docs],
-                "source": [d.source for d in docs],
-            }
-        )
+        columns = {
+            "id": [d.id for d in docs],
+            "title": [d.title for d in docs],
+            "text": [d.text for d in docs],
+            "source": [d.source for d in docs],
+        }
+        table = pa.table(columns, schema=pa.schema([(name, pa.string()) for name in columns]))
         self.run.write_shard(TABLE, index, table)
 
     def embed(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kgsynth.batching import batched
 from kgsynth.config.filter import FilterConfig
 from kgsynth.errors import InputError, ModelError
 from kgsynth.keys import clean_name
@@ -86,9 +87,13 @@ def draft_syllabus(backend: LLMBackend, cfg: FilterConfig) -> list[str]:
 
 
 def write_positives(
-    backend: LLMBackend, cfg: FilterConfig, topics: Sequence[str]
-) -> list[dict[str, str]]:
-    """Synthetic in-domain documents, one per (topic, genre, copy); empty replies dropped."""
+    backend: LLMBackend, cfg: FilterConfig, topics: Sequence[str],
+    advance: Callable[[int], None] | None = None,
+) -> list[dict[str, str]]:  # fmt: skip
+    """Synthetic in-domain documents, one per (topic, genre, copy); empty replies dropped.
+
+    Requests go to the backend ``cfg.rate_batch`` at a time; ``advance(n)`` after each call.
+    """
     prompt = load_prompt("filter_synthetic")
     plan = [
         (topic, genre)
@@ -105,7 +110,11 @@ def write_positives(
         )
         for k, (topic, genre) in enumerate(plan)
     ]
-    replies = backend.generate(requests)
+    replies = []
+    for chunk in batched(requests, cfg.rate_batch):
+        replies.extend(backend.generate(chunk))
+        if advance is not None:
+            advance(len(chunk))
     return [
         {"topic": topic, "genre": genre, "text": reply.text.strip()}
         for (topic, genre), reply in zip(plan, replies, strict=True)
