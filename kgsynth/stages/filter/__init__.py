@@ -119,25 +119,30 @@ def apply_filter(
     """Score ``paths`` with a saved model (no LLM); keep what it keeps (``run`` resumes)."""
     cfg = dataclasses.replace(cfg, embed_model=model.embed_model, embed_chars=model.embed_chars)
     cfg.validate()
+    about = {"kind": model.kind, "iteration": model.iteration, "threshold": model.threshold,
+             "domain": model.domain, "embed_model": model.embed_model}  # fmt: skip
+    _check_same(run, "model.json", about, set())
     corpus = Corpus(run, cfg, encoder or make_encoder(cfg))
     summary = corpus.build(paths, progress)
     kept = score_corpus(run, corpus, model, "scores", progress)
     kept_path = write_kept(run, corpus, "scores", model.iteration)
     report = FilterReport("apply", summary, corpus.size, kept, kept_path, run.path / "scores")
-    run.write_manifest({"report": dataclasses.asdict(report), "model": {
-        "kind": model.kind, "iteration": model.iteration, "threshold": model.threshold,
-        "domain": model.domain, "embed_model": model.embed_model},
-        "inputs": [str(p) for p in paths]})  # fmt: skip
+    run.write_manifest({"report": dataclasses.asdict(report), "model": about,
+                        "inputs": [str(p) for p in paths]})  # fmt: skip
     return report
 
 
 def _check_config(run: RunFolder, cfg: FilterConfig) -> None:
     """Save the config; a resumed run must use the same one (more iterations are allowed)."""
-    path = run.path / "config.json"
-    current = _jsonable(cfg)
+    # iterations may grow; device and batch size do not change the result
+    _check_same(run, "config.json", _jsonable(cfg), {"iterations", "device", "embed_batch_size"})
+
+
+def _check_same(run: RunFolder, name: str, current: dict[str, Any], free: set[str]) -> None:
+    """Write ``current`` to ``name``; refuse a resumed run whose saved values differ."""
+    path = run.path / name
     if path.exists():
         before = json.loads(path.read_text(encoding="utf-8"))
-        free = {"iterations", "device", "embed_batch_size"}  # these do not change the result
         changed = sorted(k for k in current if k not in free and before.get(k) != current[k])
         if changed:
             raise InputError(
