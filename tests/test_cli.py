@@ -17,8 +17,8 @@ from tests.conftest import graph_env
 runner = CliRunner()
 
 COMMANDS = [
-    ["ingest"], ["dedup"], ["sample"], ["generate"], ["export"], ["stats"], ["demo"], ["fit"],
-    ["report"],
+    ["filter"], ["ingest"], ["dedup"], ["sample"], ["generate"], ["export"], ["stats"], ["demo"],
+    ["fit"], ["report"],
     ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "migrate"], ["db", "reset"],
     ["prompts"], ["prompts", "export"], ["prompts", "check"],
 ]  # fmt: skip

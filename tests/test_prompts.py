@@ -112,6 +112,9 @@ def test_every_shipped_template_loads_and_renders() -> None:
         "a_docs": ["Topology notes"],
         "b_docs": [],
         "domain": "mathematics",
+        "topic": "Prime numbers",
+        "genre": "blog post",
+        "topics": 12,
     }
     for name in names:
         prompt = load_prompt(name)

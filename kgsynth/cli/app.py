@@ -15,6 +15,7 @@ from kgsynth.cli import (
     commands_demo,
     commands_explore,
     commands_export,
+    commands_filter,
     commands_fit,
     commands_generate,
     commands_ingest,
@@ -79,6 +80,7 @@ def main_options(
 
 
 for module in (
+    commands_filter,
     commands_ingest,
     commands_report,
     commands_dedup,

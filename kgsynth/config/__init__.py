@@ -3,6 +3,7 @@
 Defaults < ``kgsynth.toml`` < ``KGSYNTH_*`` environment < command line; validated up front.
 """
 
+from kgsynth.config.filter import FilterConfig
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import (
     LLMConfig,
@@ -22,6 +23,7 @@ from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, Sa
 __all__ = [
     "DedupConfig",
     "ExtractConfig",
+    "FilterConfig",
     "GenerateConfig",
     "LLMConfig",
     "NamesConfig",

@@ -45,6 +45,9 @@ CONTRACTS: dict[str, Contract] = {
     "level3_question": _contract("concepts", "references num_questions"),
     "answer": _contract("question", ""),
     "dedup_judge": _contract("a b", "a_docs b_docs"),
+    "filter_syllabus": _contract("", "topics"),
+    "filter_synthetic": _contract("topic", "genre"),
+    "filter_rate": _contract("text", ""),
 }
 """Prompt name -> the variables kgsynth renders it with (``domain`` is optional everywhere)."""
 
