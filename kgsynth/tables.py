@@ -118,9 +118,12 @@ GENERATE_SET_COLUMNS = (
 QUESTIONS_TABLE = "questions"
 QA_TABLE = "qa"
 
-CURATED_SCHEMA = QA_SCHEMA.append(pa.field("text_key", pa.string())).append(
-    pa.field("reference_copy", pa.bool_())
-).append(pa.field("answer_agreement", pa.float64())).append(pa.field("final_answer", pa.string()))
+CURATED_SCHEMA = (
+    QA_SCHEMA.append(pa.field("text_key", pa.string()))
+    .append(pa.field("reference_copy", pa.bool_()))
+    .append(pa.field("answer_agreement", pa.float64()))
+    .append(pa.field("final_answer", pa.string()))
+)
 """The ``curated`` table (``kgsynth curate``): :data:`QA_SCHEMA` plus curation columns:
 ``text_key`` (hash of the normalised question: equal keys = exact duplicates),
 ``reference_copy`` (the question repeats a long run of words of one of its reference

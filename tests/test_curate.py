@@ -67,8 +67,9 @@ def test_lsh_index_finds_the_candidates_datasketch_finds() -> None:
     signer = Signer(64, 3)
     stored, queries = signer.signatures(Batch.of(base)), signer.signatures(Batch.of(edited))
     index = LshIndex(64, 0.5)
-    index.add(stored, index.band_keys(stored), np.zeros(len(base), dtype=np.uint64))
-    ours = index.candidates(index.band_keys(queries))
+    no_numbers = np.zeros(len(base), dtype=np.uint64)
+    index.add(stored, index.band_keys(stored, no_numbers), no_numbers)
+    ours = index.candidates(index.band_keys(queries, no_numbers[:100]))
     ref = MinHashLSH(num_perm=64, params=(index.bands, index.rows))
     for i, s in enumerate(stored):
         ref.insert(i, LeanMinHash(seed=1, hashvalues=s, scheme="affine32"))
@@ -84,7 +85,9 @@ def test_lsh_index_finds_the_candidates_datasketch_finds() -> None:
 def test_sorted_keys_merge_runs_and_keep_every_value() -> None:
     keys = SortedKeys()
     for start in range(0, 1000, 100):
-        keys.add(np.arange(start, start + 100, dtype=np.uint64) % 250, np.arange(start, start + 100))
+        keys.add(
+            np.arange(start, start + 100, dtype=np.uint64) % 250, np.arange(start, start + 100)
+        )
     assert len(keys) == 1000
     assert keys.first(np.array([0, 249, 999], dtype=np.uint64)).tolist() == [0, 249, -1]
     rows, values = keys.matches(np.array([3], dtype=np.uint64))
@@ -171,8 +174,8 @@ def test_one_survivor_per_cluster_the_first() -> None:
             "What is the sum of all the interior angles of a hexagon in degrees?",
         ],
         [
-            "Explain why every prime number greater than 3 is one more or one less than a multiple of 6.",
-            "Explain why every prime greater than 3 is one more or one less than a multiple of 6.",
+            "Explain why every prime number above 3 is one more or one less than a multiple of 6.",
+            "Explain why every prime above 3 is one more or one less than a multiple of 6.",
         ],
         ["How many edges does a cube have, and how many faces meet at each vertex?"],
     ]
@@ -199,7 +202,9 @@ def test_quality_filters_each_with_reason() -> None:
         "What is the derivative of x^3 at x = 2?",  # same reply (same seed/source)
     ]
     table = qa(questions, set_hash="s1")
-    table = table.set_column(table.schema.get_field_index("seed"), "seed", pa.array([7] * 6, pa.int64()))
+    table = table.set_column(
+        table.schema.get_field_index("seed"), "seed", pa.array([7] * 6, pa.int64())
+    )
     out = Curator(CurateConfig()).process(table, "run")
     reasons = [r["reason"] for r in out.removed.to_pylist()]
     assert reasons == ["empty", "too_short", "not_suitable", "no_question", "same_reply_copy"]

@@ -45,13 +45,16 @@ class NoBackend:
         raise AssertionError("items with given concepts need no model")
 
 
-def test_benchmark_add_and_sample_avoids_its_concept_sets(graph: GraphStore, settings: Settings) -> None:
+def test_benchmark_add_and_sample_avoids_its_concept_sets(
+    graph: GraphStore, settings: Settings
+) -> None:
     _ingest(graph)
     ops = BoundBenchmarkOps(graph)
     items = [
         BenchmarkItem("bm.jsonl", "1", "What is the slope of y = 2x + 1?", 1,
                       {"concepts": {"Algebra": ["Slope", "Linear equation"]}}),
-        BenchmarkItem("bm.jsonl", "2", "Sum of angles?", 2, {"concepts": ["angle sum", "not in graph"]}),
+        BenchmarkItem("bm.jsonl", "2", "Sum of angles?", 2,
+                      {"concepts": ["angle sum", "not in graph"]}),
     ]  # fmt: skip
     report = add_benchmark(ops, items, settings, NoBackend())
     assert (report.items, report.given, report.links) == (2, 2, 3)
@@ -77,7 +80,9 @@ def test_benchmark_add_and_sample_avoids_its_concept_sets(graph: GraphStore, set
     assert ops.delete_benchmark("bm.jsonl") == 2 and ops.benchmark_items() == []
 
 
-def _generate_run(settings: Settings, questions: Sequence[str], refs: Sequence[str] = ()) -> RunFolder:
+def _generate_run(
+    settings: Settings, questions: Sequence[str], refs: Sequence[str] = ()
+) -> RunFolder:
     run = RunFolder(settings.runs_dir, "generate")
     rows = [
         {"question_id": f"q{i}", "run_id": run.run_id, "level": 3, "question": q,
@@ -88,14 +93,20 @@ def _generate_run(settings: Settings, questions: Sequence[str], refs: Sequence[s
     return run
 
 
-def test_cli_curate_generate_run_then_export(graph: GraphStore, settings: Settings, tmp_path: Path) -> None:
+def test_cli_curate_generate_run_then_export(
+    graph: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
     text = (
         "The slope of a line through two points is the change in y divided by the change in x "
         "between those two points on the coordinate plane."
     )
-    write_batch(graph, [(Document("ref1", text, "ref1", "t"), Extraction("ref1", None, None, ALGEBRA))])
+    write_batch(
+        graph, [(Document("ref1", text, "ref1", "t"), Extraction("ref1", None, None, ALGEBRA))]
+    )
     bench = tmp_path / "bench.csv"
-    bench.write_text("problem\nWhat is the value of x when three times x plus seven equals twenty-two?\n")
+    bench.write_text(
+        "problem\nWhat is the value of x when three times x plus seven equals twenty-two?\n"
+    )
     questions = [
         "What is the slope of the line through (1, 2) and (3, 8)?",
         "What is the slope of the line through (1, 2) and (3, 8)?",

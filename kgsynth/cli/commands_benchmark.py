@@ -71,7 +71,9 @@ def list_benchmarks(ctx: typer.Context) -> None:
     if not rows:
         console.print("no benchmarks stored; add one with `kgsynth benchmark add FILE`")
     for r in rows:
-        console.print(f"{r.benchmark}: {r.items} items, {r.linked_concepts} graph concepts", markup=False)
+        console.print(
+            f"{r.benchmark}: {r.items} items, {r.linked_concepts} graph concepts", markup=False
+        )
 
 
 @app.command("remove")

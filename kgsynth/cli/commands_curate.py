@@ -28,7 +28,9 @@ def curate(
     ] = None,
     benchmark: Annotated[
         list[Path] | None,
-        typer.Option(help="Benchmark file (.jsonl/.parquet/.csv) to decontaminate against; repeat."),
+        typer.Option(
+            help="Benchmark file (.jsonl/.parquet/.csv) to decontaminate against; repeat."
+        ),
     ] = None,
     question_column: Annotated[
         str | None, typer.Option(help="Benchmark question column (default question, else problem).")
@@ -90,12 +92,14 @@ def do_curate(
         shards = run_input(folder)
         batches = parquet_batches(shards, cfg.batch_size)
         source, total = folder.run_id, count_rows(shards)
-    with _services(settings, cfg, graph=input_file is None) as (references, agreement):
-        with progress_bar("curate questions", total) as advance:
-            report = run_curate(
-                cfg, folder, batches, source, settings.runs_dir, references, agreement,
-                on_progress=lambda done: advance(completed=done),
-            )  # fmt: skip
+    with (
+        _services(settings, cfg, graph=input_file is None) as (references, agreement),
+        progress_bar("curate questions", total) as advance,
+    ):
+        report = run_curate(
+            cfg, folder, batches, source, settings.runs_dir, references, agreement,
+            on_progress=lambda done: advance(completed=done),
+        )  # fmt: skip
     for r in rejects:
         folder.reject(r)
     _print(report, len(rejects))
@@ -148,4 +152,6 @@ def _print(report: CurateReport, file_rejects: int) -> None:
         console.print(f"  {report.reference_copies} questions copy a reference document (flagged)")
     if file_rejects:
         console.print(f"  {file_rejects} input lines rejected (rejects/curate.jsonl)")
-    console.print(f"  curated: {report.output}/curated  removed: {report.output}/removed", markup=False)
+    console.print(
+        f"  curated: {report.output}/curated  removed: {report.output}/removed", markup=False
+    )

@@ -125,10 +125,10 @@ class BoundBenchmarkOps(BenchmarkOps):
         self._store = store
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._store.read(name, **params)  # type: ignore[no-any-return]
+        return self._store.read(name, **params)
 
     def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._store.write(name, **params)  # type: ignore[no-any-return]
+        return self._store.write(name, **params)
 
     def write_many(self, steps: Sequence[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-        return self._store.write_many(steps)  # type: ignore[no-any-return]
+        return self._store.write_many(steps)

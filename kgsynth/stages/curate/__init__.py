@@ -95,10 +95,16 @@ def run_curate(
     began = time.perf_counter()
     report = CurateReport(output=run.path)
     benchmark, report.benchmark_items, report.benchmark_rejects = load_benchmarks(cfg, run)
-    check = ReferenceCheck(references, cfg.reference_span) if references and cfg.reference_check else None
+    check = (
+        ReferenceCheck(references, cfg.reference_span)
+        if references and cfg.reference_check
+        else None
+    )
     curator = Curator(cfg, benchmark, check, agreement)
     for folder in earlier_curated(runs_dir, run.path):
-        for table in parquet_batches(finished_shards(folder), cfg.batch_size, ["question", "question_id"]):
+        for table in parquet_batches(
+            finished_shards(folder), cfg.batch_size, ["question", "question_id"]
+        ):
             curator.remember(
                 table.column("question").to_pylist(),
                 table.column("question_id").to_pylist(),
@@ -122,7 +128,10 @@ def run_curate(
     report.reference_copies = tally.reference_copies
     report.elapsed_s = round(time.perf_counter() - began, 3)
     report.rows_per_s = round(report.input_rows / report.elapsed_s, 1) if report.elapsed_s else 0.0
-    settings = {k: (list(map(str, v)) if k == "benchmarks" else v) for k, v in dataclasses.asdict(cfg).items()}
+    settings = {
+        k: (list(map(str, v)) if k == "benchmarks" else v)
+        for k, v in dataclasses.asdict(cfg).items()
+    }
     body = {
         "stage": "curate",
         "input": source,
@@ -132,5 +141,7 @@ def run_curate(
         "index_bytes": curator.dedup.nbytes,
         "rejected": dict(run.rejected),
     }
-    atomic_write_text(run.path / MANIFEST, json.dumps(body, indent=2, default=str, ensure_ascii=False))
+    atomic_write_text(
+        run.path / MANIFEST, json.dumps(body, indent=2, default=str, ensure_ascii=False)
+    )
     return report

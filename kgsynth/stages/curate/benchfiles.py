@@ -69,7 +69,9 @@ def read_benchmark(
             continue
         ident = row.get(id_col) if id_col else None
         extra = {k: v for k, v in row.items() if k not in {text_col, id_col}}
-        items.append(BenchmarkItem(path.name, str(ident if ident is not None else line), text, line, extra))
+        items.append(
+            BenchmarkItem(path.name, str(ident if ident is not None else line), text, line, extra)
+        )
     return BenchmarkFile(items, rejects)
 
 
@@ -98,7 +100,9 @@ def _jsonl_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Reje
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as e:
-                rejects.append(Reject(STAGE, f"{path}:{line_no}", f"malformed JSON ({e.msg})", line))
+                rejects.append(
+                    Reject(STAGE, f"{path}:{line_no}", f"malformed JSON ({e.msg})", line)
+                )
                 continue
             if not isinstance(value, dict):
                 rejects.append(Reject(STAGE, f"{path}:{line_no}", "not a JSON object", line))

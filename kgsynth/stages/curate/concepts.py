@@ -92,4 +92,6 @@ def add_benchmark(
 
 def _from_extraction(item: BenchmarkItem, ex: Extraction) -> NewBenchmarkItem:
     concepts = _keys(c for names in ex.concepts.values() for c in names)
-    return NewBenchmarkItem(item.benchmark, item.item, item.text, tuple(concepts), tuple(_keys(ex.concepts)))
+    return NewBenchmarkItem(
+        item.benchmark, item.item, item.text, tuple(concepts), tuple(_keys(ex.concepts))
+    )

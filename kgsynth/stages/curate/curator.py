@@ -8,12 +8,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from kgsynth.stages.curate.decontam import CONTAMINATED, BenchmarkIndex, ReferenceCheck
 from kgsynth.stages.curate.dedup import Deduper, Match
 from kgsynth.stages.curate.quality import QualityFilter
-from kgsynth.stages.curate.text import Batch, text_key, words
+from kgsynth.stages.curate.text import Batch, number_key, text_key, words
 from kgsynth.tables import CURATED_SCHEMA, REMOVED_SCHEMA
 
 if TYPE_CHECKING:
@@ -62,8 +63,9 @@ class Curator:
     def remember(self, questions: list[str], ids: list[str], source: str) -> None:
         """Count questions kept by an earlier run as seen (they win every cluster)."""
         tokens = [words(q) for q in questions]
-        keys = pa.array([text_key(t) for t in tokens], pa.uint64()).to_numpy()
-        self.dedup.check(tokens, keys, ids, source)
+        keys = np.array([text_key(t) for t in tokens], dtype=np.uint64)
+        guard = np.array([number_key(t) for t in tokens], dtype=np.uint64)
+        self.dedup.check(Batch.of(tokens), keys, guard, ids, source)
 
     def process(self, table: pa.Table, source: str) -> Outcome:
         """Curate one conformed batch (:data:`~kgsynth.tables.QA_SCHEMA` columns)."""
@@ -72,6 +74,7 @@ class Curator:
         ids = table.column("question_id").to_pylist()
         tokens = [words(t) for t in texts]
         keys = [text_key(t) for t in tokens]
+        batch = Batch.of(tokens)
         out: list[Match | None] = [None] * len(texts)
         replies = zip(
             table.column("run_id").to_pylist(),
@@ -86,15 +89,16 @@ class Curator:
             if v is not None:
                 out[row] = Match(v.reason, source if v.matched else "", v.matched or "", 1.0)
         if self.benchmark is not None:
-            for row, item in enumerate(self.benchmark.find(Batch.of(tokens))):
+            for row, item in enumerate(self.benchmark.find(batch)):
                 if item is not None and out[row] is None:
                     out[row] = Match(CONTAMINATED, item.benchmark, item.item, 1.0)
                     self.tally.benchmark_hits[item.benchmark] += 1
         alive = [r for r, m in enumerate(out) if m is None]
         if cfg.dedup:
-            sub_keys = pa.array([keys[r] for r in alive], pa.uint64()).to_numpy()
+            sub_keys = np.array([keys[r] for r in alive], dtype=np.uint64)
+            guard = np.array([number_key(tokens[r]) for r in alive], dtype=np.uint64)
             found = self.dedup.check(
-                [tokens[r] for r in alive], sub_keys, [ids[r] for r in alive], source
+                batch.take(alive), sub_keys, guard, [ids[r] for r in alive], source
             )
             for r, m in zip(alive, found, strict=True):
                 out[r] = m
@@ -102,7 +106,7 @@ class Curator:
         if self.references is not None:
             alive = [r for r, m in enumerate(out) if m is None]
             refs = table.column("reference_doc_ids").to_pylist()
-            flags = self.references.flags(Batch.of([tokens[r] for r in alive]), [refs[r] for r in alive])
+            flags = self.references.flags(batch.take(alive), [refs[r] for r in alive])
             for r, flag in zip(alive, flags, strict=True):
                 copies[r] = flag
                 self.tally.reference_copies += flag
@@ -134,7 +138,9 @@ class Curator:
         }
         full = table
         for name, values in extra.items():
-            full = full.append_column(CURATED_SCHEMA.field(name), pa.array(values, CURATED_SCHEMA.field(name).type))
+            full = full.append_column(
+                CURATED_SCHEMA.field(name), pa.array(values, CURATED_SCHEMA.field(name).type)
+            )
         kept_rows = pa.array([r for r, m in enumerate(out) if m is None], pa.int64())
         gone = [(r, m) for r, m in enumerate(out) if m is not None]
         removed = full.take(pa.array([r for r, _ in gone], pa.int64()))
@@ -144,7 +150,9 @@ class Curator:
             ("matched_item", [m.item or None for _, m in gone]),
             ("similarity", [m.similarity for _, m in gone]),
         ):
-            removed = removed.append_column(REMOVED_SCHEMA.field(name), pa.array(values, REMOVED_SCHEMA.field(name).type))
+            removed = removed.append_column(
+                REMOVED_SCHEMA.field(name), pa.array(values, REMOVED_SCHEMA.field(name).type)
+            )
         self.tally.rows += len(out)
         self.tally.kept += len(kept_rows)
         self.tally.removed.update(m.reason for _, m in gone)

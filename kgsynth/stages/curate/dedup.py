@@ -8,14 +8,17 @@ exactly its earliest member and every removed row names the kept question it mat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from kgsynth.stages.curate.index import SortedKeys
 from kgsynth.stages.curate.near import LshIndex, Signer
-from kgsynth.stages.curate.text import Batch, number_key
+from kgsynth.stages.curate.text import Batch
+
+BUCKET_SCAN = 64
+"""Within a batch, a row is compared with at most the last 64 kept rows of each bucket it
+falls in (a bound on the work for buckets that many similar questions share)."""
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
@@ -56,11 +59,11 @@ class Deduper:
         return self._sources[block], self._names[block][item - sizes[block]].decode()
 
     def check(
-        self, tokens: Sequence[Sequence[str]], keys: np.ndarray, ids: list[str], source: str
+        self, batch: Batch, keys: np.ndarray, guard: np.ndarray, ids: list[str], source: str
     ) -> list[Match | None]:
-        """Per row (the normalised words of each question, their exact keys, their ids): the
-        match that removes it, or None when kept (and then remembered)."""
-        batch = Batch.of(tokens)
+        """Per row (the questions' words, exact keys and number guards, see
+        :func:`~kgsynth.stages.curate.text.number_key`, and ids): the match that removes it,
+        or None when kept (and then remembered)."""
         n = len(ids)
         out: list[Match | None] = [None] * n
         earlier = self._exact.first(keys)
@@ -72,11 +75,9 @@ class Deduper:
                 out[row] = Match(EXACT, source, ids[first_in_batch[key]], 1.0)
             else:
                 first_in_batch[key] = row
-        kept = np.ones(n, dtype=bool)
         if self.near is not None:
             sig = self.signer.signatures(batch)
-            band = self.near.band_keys(sig)
-            guard = np.array([number_key(t) for t in tokens], dtype=np.uint64)
+            band = self.near.band_keys(sig, guard)
             self._near_rows(out, sig, band, guard, ids, source)
             kept = np.array([m is None for m in out], dtype=bool)
             self.near.add(sig[kept], band[kept], guard[kept])
@@ -93,23 +94,27 @@ class Deduper:
         ids: list[str],
         source: str,
     ) -> None:
+        """Mark rows near a stored item, then rows near an earlier kept row of the batch.
+        Only rows sharing a band key with another row of the batch need the second step."""
         assert self.near is not None
-        stored = self.near.find(sig, band, guard)
-        buckets: list[dict[int, list[int]]] = [{} for _ in range(self.near.bands)]
+        for hit in self.near.find(sig, band, guard):
+            if hit is not None and out[hit.row] is None:
+                out[hit.row] = Match(NEAR, *self.name(hit.item), round(hit.similarity, 4))
+        shared = np.zeros(band.shape, dtype=bool)
+        for j in range(band.shape[1]):
+            _, inverse, counts = np.unique(band[:, j], return_inverse=True, return_counts=True)
+            shared[:, j] = counts[inverse] > 1
+        buckets: dict[tuple[int, int], list[int]] = {}
         low = sig.astype(np.uint16)
         threshold = self.near.threshold
-        guards = guard.tolist()
-        for row, band_row in enumerate(band.tolist()):
+        for row in np.flatnonzero(shared.any(axis=1)).tolist():
             if out[row] is not None:
                 continue
-            hit = stored[row]
-            if hit is not None:
-                out[row] = Match(NEAR, *self.name(hit.item), round(hit.similarity, 4))
-                continue
+            bands = [(j, int(band[row, j])) for j in np.flatnonzero(shared[row]).tolist()]
             best, best_sim = -1, 0.0
-            for j, key in enumerate(band_row):
-                for other in buckets[j].get(key, ()):
-                    if guards[other] != guards[row]:
+            for bucket in bands:
+                for other in buckets.get(bucket, ())[-BUCKET_SCAN:]:
+                    if guard[other] != guard[row]:
                         continue
                     s = float((low[row] == low[other]).mean())
                     if s >= threshold and s > best_sim:
@@ -117,8 +122,8 @@ class Deduper:
             if best >= 0:
                 out[row] = Match(NEAR, source, ids[best], round(best_sim, 4))
                 continue
-            for j, key in enumerate(band_row):
-                buckets[j].setdefault(key, []).append(row)
+            for bucket in bands:
+                buckets.setdefault(bucket, []).append(row)
 
     def _remember(self, keys: np.ndarray, ids: list[str], source: str) -> None:
         if not ids:

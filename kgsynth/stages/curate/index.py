@@ -55,15 +55,18 @@ class SortedKeys:
         rows: list[np.ndarray] = []
         found: list[np.ndarray] = []
         for keys, values in self._runs:
-            left = np.searchsorted(keys, queries, side="left")
-            count = np.searchsorted(keys, queries, side="right") - left
-            total = int(count.sum())
-            if not total:
-                continue
-            starts = np.repeat(left, count)
-            offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-            rows.append(np.repeat(np.arange(len(queries)), count))
-            found.append(values[starts + offset])
+            pos = np.searchsorted(keys, queries)
+            cur = np.flatnonzero(pos < len(keys))
+            step = 0
+            while len(cur):  # one binary search; equal keys follow the first one
+                at = pos[cur] + step
+                inside = at < len(keys)
+                cur, at = cur[inside], at[inside]
+                same = keys[at] == queries[cur]
+                cur, at = cur[same], at[same]
+                rows.append(cur)
+                found.append(values[at])
+                step += 1
         if not rows:
             return _NO_ROWS, _NO_ROWS
         return np.concatenate(rows), np.concatenate(found)

@@ -97,11 +97,13 @@ class LshIndex:
         stored = sum(c.nbytes for c in self._checks) + sum(g.nbytes for g in self._guards)
         return sum(t.nbytes for t in self._tables) + stored
 
-    def band_keys(self, sig: np.ndarray) -> np.ndarray:
-        """(texts x bands) uint64 keys: each band's ``r`` values hashed together."""
+    def band_keys(self, sig: np.ndarray, guard: np.ndarray) -> np.ndarray:
+        """(texts x bands) uint64 keys: each band's ``r`` values and the number guard hashed
+        together, so only questions holding the same numbers ever share a bucket (template
+        questions with other numbers never meet, which keeps buckets small)."""
         keys = np.zeros((len(sig), self.bands), dtype=np.uint64)
         for j in range(self.bands):
-            acc = np.zeros(len(sig), dtype=np.uint64)
+            acc = guard.astype(np.uint64, copy=True)
             for v in sig[:, j * self.rows : (j + 1) * self.rows].T:
                 acc = acc * _MIX + v.astype(np.uint64)
             keys[:, j] = fmix64(acc)

@@ -23,10 +23,13 @@ SAME_REPLY = "same_reply_copy"
 
 _NOT_SUITABLE = re.compile(r"not\s+suitable", re.IGNORECASE)
 ASKING_WORDS = frozenset(
-    "find compute calculate determine evaluate simplify solve prove show derive express "
-    "estimate explain describe verify factor factorise factorize expand convert list name "
-    "give write identify classify compare construct sketch graph justify how what which "
-    "why when where who whom whose".split()
+    re.findall(
+        r"\w+",
+        """find compute calculate determine evaluate simplify solve prove show derive express
+        estimate explain describe verify factor factorise factorize expand convert list name
+        give write identify classify compare construct sketch graph justify how what which
+        why when where who whom whose""",
+    )
 )
 
 

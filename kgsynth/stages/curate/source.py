@@ -34,7 +34,9 @@ def count_rows(paths: list[Path]) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
 
 
-def parquet_batches(paths: list[Path], batch_size: int, columns: list[str] | None = None) -> Iterator[pa.Table]:
+def parquet_batches(
+    paths: list[Path], batch_size: int, columns: list[str] | None = None
+) -> Iterator[pa.Table]:
     for path in paths:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
             yield pa.Table.from_batches([batch])
@@ -50,7 +52,9 @@ def run_input(run: RunFolder) -> list[Path]:
 def conform(table: pa.Table, origin: str, first_row: int) -> pa.Table:
     """``table`` with exactly the QA columns (nulls where missing), cast to their types."""
     if "question" not in table.column_names:
-        raise InputError(f"{origin}: no 'question' column (columns: {', '.join(table.column_names)})")
+        raise InputError(
+            f"{origin}: no 'question' column (columns: {', '.join(table.column_names)})"
+        )
     n = table.num_rows
     columns = []
     for field in QA_SCHEMA:
@@ -59,7 +63,9 @@ def conform(table: pa.Table, origin: str, first_row: int) -> pa.Table:
             try:
                 columns.append(col.cast(field.type))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                raise InputError(f"{origin}: column '{field.name}' is not {field.type} ({e})") from None
+                raise InputError(
+                    f"{origin}: column '{field.name}' is not {field.type} ({e})"
+                ) from None
         elif field.name == "question_id":
             digest = hashlib.sha256(origin.encode()).hexdigest()[:12]
             columns.append(pa.array([f"{digest}-{first_row + i}" for i in range(n)], pa.string()))
@@ -101,7 +107,9 @@ def file_batches(path: Path, batch_size: int, rejects: list[Reject]) -> Iterator
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as e:
-                rejects.append(Reject("curate", f"{path}:{line_no}", f"malformed JSON ({e.msg})", line))
+                rejects.append(
+                    Reject("curate", f"{path}:{line_no}", f"malformed JSON ({e.msg})", line)
+                )
                 continue
             if not isinstance(value, dict) or not isinstance(value.get("question"), str):
                 rejects.append(Reject("curate", f"{path}:{line_no}", "no 'question' string", line))

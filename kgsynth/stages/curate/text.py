@@ -77,6 +77,15 @@ class Batch:
         np.cumsum(lengths, out=offsets[1:])
         return cls(np.asarray(flat, dtype=np.uint64), offsets)
 
+    def take(self, rows: Sequence[int]) -> Batch:
+        """The sub-batch of texts ``rows``, in that order."""
+        idx = np.asarray(rows, dtype=np.int64)
+        lengths = self.lengths[idx]
+        offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        starts = np.repeat(self.offsets[idx] - offsets[:-1], lengths)
+        return Batch(self.hashes[starts + np.arange(offsets[-1])], offsets)
+
 
 def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser: spreads rolled-up gram hashes over all 64 bits."""
