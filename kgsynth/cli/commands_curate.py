@@ -40,6 +40,13 @@ def curate(
         float, typer.Option(help="MinHash Jaccard for near duplicates (0.5, measured).")
     ] = 0.5,
     near: Annotated[bool, typer.Option(help="Near-duplicate (MinHash LSH) check.")] = True,
+    embedding_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Also drop questions this close (MiniLM cosine) to a kept one; 0.95 "
+            "measured best (off by default)."
+        ),
+    ] = None,
     min_words: Annotated[int, typer.Option(help="Fewer words is 'too_short'.")] = 4,
     reference_span: Annotated[
         int, typer.Option(help="Words copied from a reference document that flag a question.")
@@ -66,6 +73,7 @@ def curate(
     settings = settings_of(ctx).with_section("llm", backend=backend)
     cfg = CurateConfig(
         near=near, near_threshold=near_threshold, min_words=min_words,
+        embedding_threshold=embedding_threshold,
         benchmarks=tuple(benchmark or ()), question_column=question_column, ngram=ngram,
         reference_span=reference_span, drop_reference_copies=drop_reference_copies,
         answer_samples=answer_samples, agreement_threshold=agreement_threshold,
@@ -74,9 +82,14 @@ def curate(
 
 
 def do_curate(
-    settings: Settings, cfg: CurateConfig, run_id: str | None, input_file: Path | None = None
+    settings: Settings,
+    cfg: CurateConfig,
+    run_id: str | None,
+    input_file: Path | None = None,
+    store: Any = None,
 ) -> CurateReport:
-    """Curate step shared by ``curate`` and ``demo``: a generate run, or a qa file."""
+    """Curate step shared by ``curate`` and ``demo``: a generate run, or a qa file. ``store``:
+    an open graph to read reference documents from (else one is opened when needed)."""
     from kgsynth.records import Reject
     from kgsynth.runs import RunFolder, find_run
     from kgsynth.stages.curate import run_curate
@@ -93,12 +106,12 @@ def do_curate(
         batches = parquet_batches(shards, cfg.batch_size)
         source, total = folder.run_id, count_rows(shards)
     with (
-        _services(settings, cfg, graph=input_file is None) as (references, agreement),
+        _services(settings, cfg, input_file is None, store) as (references, agreement),
         progress_bar("curate questions", total) as advance,
     ):
         report = run_curate(
             cfg, folder, batches, source, settings.runs_dir, references, agreement,
-            on_progress=lambda done: advance(completed=done),
+            on_progress=lambda done: advance(completed=done), encoder=_encoder(settings, cfg),
         )  # fmt: skip
     for r in rejects:
         folder.reject(r)
@@ -106,7 +119,16 @@ def do_curate(
     return report
 
 
-def _services(settings: Settings, cfg: CurateConfig, graph: bool) -> Any:
+def _encoder(settings: Settings, cfg: CurateConfig) -> Any:
+    """The embedding model of ``[dedup]`` (packaged MiniLM by default), when asked for."""
+    if cfg.embedding_threshold is None:
+        return None
+    from kgsynth.embed.encoder import Encoder
+
+    return Encoder(settings.dedup)
+
+
+def _services(settings: Settings, cfg: CurateConfig, graph: bool, store: Any) -> Any:
     """The graph (reference texts) and the answer backend, opened only when needed."""
     from contextlib import ExitStack, contextmanager
 
@@ -118,8 +140,8 @@ def _services(settings: Settings, cfg: CurateConfig, graph: bool) -> Any:
                 from kgsynth.graph import open_graph
                 from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
 
-                store = stack.enter_context(open_graph(settings))
-                references = BoundBenchmarkOps(store).reference_texts
+                opened_store = store or stack.enter_context(open_graph(settings))
+                references = BoundBenchmarkOps(opened_store).reference_texts
             if cfg.answer_samples:
                 from kgsynth.llm import load_backend
                 from kgsynth.stages.curate.agree import Agreement

@@ -31,12 +31,14 @@ from kgsynth.stages.curate.benchfiles import read_benchmark
 from kgsynth.stages.curate.curator import Curator
 from kgsynth.stages.curate.decontam import BenchmarkIndex, ReferenceCheck, TextLookup
 from kgsynth.stages.curate.options import CurateConfig
+from kgsynth.stages.curate.semantic import SemanticDedup
 from kgsynth.stages.curate.source import earlier_curated, finished_shards, parquet_batches
 from kgsynth.tables import CURATED_TABLE, REMOVED_TABLE
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from kgsynth.embed.encoder import Encoder
     from kgsynth.runs import RunFolder
     from kgsynth.stages.curate.agree import Agreement
 
@@ -76,6 +78,17 @@ def load_benchmarks(cfg: CurateConfig, run: RunFolder) -> tuple[BenchmarkIndex |
     return BenchmarkIndex(items, cfg.ngram, cfg.short_min), len(items), rejected
 
 
+def _semantic(cfg: CurateConfig, encoder: Encoder | None) -> SemanticDedup | None:
+    if cfg.embedding_threshold is None:
+        return None
+    if encoder is None:
+        from kgsynth.config import DedupConfig
+        from kgsynth.embed.encoder import Encoder
+
+        encoder = Encoder(DedupConfig())
+    return SemanticDedup(encoder, cfg.embedding_threshold)
+
+
 def run_curate(
     cfg: CurateConfig,
     run: RunFolder,
@@ -85,12 +98,14 @@ def run_curate(
     references: TextLookup | None = None,
     agreement: Agreement | None = None,
     on_progress: Callable[[int], None] | None = None,
+    encoder: Encoder | None = None,
 ) -> CurateReport:
     """Curate conformed ``batches`` (from :mod:`kgsynth.stages.curate.source`) into ``run``.
 
     ``source`` names the input in ``matched_source`` of removed rows; ``references`` reads
     document texts for the reference-copy check (None: not checked); ``on_progress(rows)``
-    gets the number of input rows done after each batch.
+    gets the number of input rows done after each batch; ``encoder`` embeds questions for
+    ``cfg.embedding_threshold`` (default: the packaged MiniLM).
     """
     began = time.perf_counter()
     report = CurateReport(output=run.path)
@@ -100,7 +115,7 @@ def run_curate(
         if references and cfg.reference_check
         else None
     )
-    curator = Curator(cfg, benchmark, check, agreement)
+    curator = Curator(cfg, benchmark, check, agreement, _semantic(cfg, encoder))
     for folder in earlier_curated(runs_dir, run.path):
         for table in parquet_batches(
             finished_shards(folder), cfg.batch_size, ["question", "question_id"]

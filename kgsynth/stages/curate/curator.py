@@ -1,5 +1,5 @@
 """One batch through every curate filter, in order: quality, benchmark overlap, exact and
-near duplicates, reference copies, answer agreement. The first filter that removes a row
+near duplicates, embedding duplicates (optional), reference copies, answer agreement. The first filter that removes a row
 gives its reason; rows that pass all of them are kept with the curation columns filled."""
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import pyarrow as pa
 from kgsynth.stages.curate.decontam import CONTAMINATED, BenchmarkIndex, ReferenceCheck
 from kgsynth.stages.curate.dedup import Deduper, Match
 from kgsynth.stages.curate.quality import QualityFilter
-from kgsynth.stages.curate.text import Batch, number_key, text_key, words
+from kgsynth.stages.curate.text import Batch, words
 from kgsynth.tables import CURATED_SCHEMA, REMOVED_SCHEMA
 
 if TYPE_CHECKING:
     from kgsynth.stages.curate.agree import Agreement
     from kgsynth.stages.curate.options import CurateConfig
+    from kgsynth.stages.curate.semantic import SemanticDedup
 
 REFERENCE_COPY = "reference_copy"
 LOW_AGREEMENT = "low_answer_agreement"
@@ -51,21 +52,24 @@ class Curator:
         benchmark: BenchmarkIndex | None = None,
         references: ReferenceCheck | None = None,
         agreement: Agreement | None = None,
+        semantic: SemanticDedup | None = None,
     ) -> None:
         self.cfg = cfg
         self.benchmark = benchmark
         self.references = references
         self.agreement = agreement
+        self.semantic = semantic
         self.quality = QualityFilter(cfg.min_words)
         self.dedup = Deduper(cfg.near_threshold, cfg.num_perm, cfg.shingle, near=cfg.near)
         self.tally = Tally()
 
     def remember(self, questions: list[str], ids: list[str], source: str) -> None:
         """Count questions kept by an earlier run as seen (they win every cluster)."""
-        tokens = [words(q) for q in questions]
-        keys = np.array([text_key(t) for t in tokens], dtype=np.uint64)
-        guard = np.array([number_key(t) for t in tokens], dtype=np.uint64)
-        self.dedup.check(Batch.of(tokens), keys, guard, ids, source)
+        batch = Batch.of([words(q) for q in questions])
+        guard = batch.number_keys()
+        self.dedup.check(batch, batch.text_keys(), guard, ids, source)
+        if self.semantic is not None:
+            self.semantic.check(questions, guard, ids, source)
 
     def process(self, table: pa.Table, source: str) -> Outcome:
         """Curate one conformed batch (:data:`~kgsynth.tables.QA_SCHEMA` columns)."""
@@ -73,8 +77,9 @@ class Curator:
         texts = table.column("question").to_pylist()
         ids = table.column("question_id").to_pylist()
         tokens = [words(t) for t in texts]
-        keys = [text_key(t) for t in tokens]
         batch = Batch.of(tokens)
+        key_array, guards = batch.text_keys(), batch.number_keys()
+        keys = key_array.tolist()
         out: list[Match | None] = [None] * len(texts)
         replies = zip(
             table.column("run_id").to_pylist(),
@@ -95,10 +100,19 @@ class Curator:
                     self.tally.benchmark_hits[item.benchmark] += 1
         alive = [r for r, m in enumerate(out) if m is None]
         if cfg.dedup:
-            sub_keys = np.array([keys[r] for r in alive], dtype=np.uint64)
-            guard = np.array([number_key(tokens[r]) for r in alive], dtype=np.uint64)
+            rows = np.array(alive, dtype=np.int64)
             found = self.dedup.check(
-                batch.take(alive), sub_keys, guard, [ids[r] for r in alive], source
+                batch.take(alive), key_array[rows], guards[rows], [ids[r] for r in alive], source
+            )
+            for r, m in zip(alive, found, strict=True):
+                out[r] = m
+        if self.semantic is not None:
+            alive = [r for r, m in enumerate(out) if m is None]
+            found = self.semantic.check(
+                [texts[r] for r in alive],
+                guards[np.array(alive, dtype=np.int64)],
+                [ids[r] for r in alive],
+                source,
             )
             for r, m in zip(alive, found, strict=True):
                 out[r] = m

@@ -62,7 +62,7 @@ class Deduper:
         self, batch: Batch, keys: np.ndarray, guard: np.ndarray, ids: list[str], source: str
     ) -> list[Match | None]:
         """Per row (the questions' words, exact keys and number guards, see
-        :func:`~kgsynth.stages.curate.text.number_key`, and ids): the match that removes it,
+        :meth:`~kgsynth.stages.curate.text.Batch.number_keys`, and ids): the match that removes it,
         or None when kept (and then remembered)."""
         n = len(ids)
         out: list[Match | None] = [None] * n

@@ -38,8 +38,8 @@ class Signer:
         self.shingle = shingle
         self.seed = seed
         a, b = MinHash(num_perm=num_perm, seed=seed).permutations
-        self._a = a.astype(np.uint32)[None, :]
-        self._b = b.astype(np.uint32)[None, :]
+        self._a = a.astype(np.uint32)[:, None]
+        self._b = b.astype(np.uint32)[:, None]
 
     def signatures(self, batch: Batch, chunk: int = 4096) -> np.ndarray:
         """One row of ``num_perm`` uint32 MinHash values per text (all max when it has none)."""
@@ -52,15 +52,18 @@ class Signer:
             return sig
         order = np.argsort(owners, kind="stable")
         owners, h32 = owners[order], (hashes[order] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        mixed = _fmix(h32, 32)[:, None]
+        mixed = _fmix(h32, 32)[None, :]
         rows, starts = np.unique(owners, return_index=True)
         bounds = np.append(starts, len(owners))
         for lo in range(0, len(rows), chunk):
             first, last = bounds[lo], bounds[min(lo + chunk, len(rows))]
-            values = self._a * mixed[first:last] + self._b
+            # (num_perm x shingles), one contiguous row per permutation: reducing along rows
+            # is an order of magnitude faster than along columns.
+            values = self._a * mixed[:, first:last]
+            values += self._b
             sig[rows[lo : lo + chunk]] = np.minimum.reduceat(
-                values, starts[lo : lo + chunk] - first, axis=0
-            )
+                values, starts[lo : lo + chunk] - first, axis=1
+            ).T
         return sig
 
 

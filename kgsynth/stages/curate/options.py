@@ -19,6 +19,9 @@ class CurateConfig:
     # same numbers) are near duplicates. 0.5: measured on tests/data/curate_pairs.jsonl
     # (42 labelled pairs, hard negatives included): precision 0.86, recall 0.95 (docs/curate.md).
     near_threshold: float = 0.5
+    # Cosine similarity (packaged MiniLM) at or above which two questions holding the same
+    # numbers are duplicates; None = this pass is off (it costs an encoder pass).
+    embedding_threshold: float | None = None
     num_perm: int = 64  # MinHash permutations
     shingle: int = 3  # words per shingle
     benchmarks: tuple[Path, ...] = ()
@@ -36,6 +39,10 @@ class CurateConfig:
     def validate(self) -> CurateConfig:
         if not 0 < self.near_threshold <= 1:
             raise ConfigError(f"curate near threshold must be in (0, 1], got {self.near_threshold}")
+        if self.embedding_threshold is not None and not 0 < self.embedding_threshold <= 1:
+            raise ConfigError(
+                f"curate embedding threshold must be in (0, 1], got {self.embedding_threshold}"
+            )
         if not 0 <= self.agreement_threshold <= 1:
             raise ConfigError(
                 f"curate agreement threshold must be in [0, 1], got {self.agreement_threshold}"

@@ -6,18 +6,16 @@ content (``$``, ``\\(``, ``\\left``, ``\\,``, ``\\text{..}``, ``\\dfrac{a}{b}`` 
 then the words: runs of letters and digits. Punctuation and spacing therefore never tell
 two questions apart: ``"Solve $x^{2} = 4$."`` and ``"solve x^2=4"`` have the same words.
 
-Hashing is vectorised over a whole batch: each word gets a stable 32-bit hash (crc32, the
-same in every process and run), and the k-grams of every question are rolled up in numpy
-(:func:`gram_hashes`), so a batch of tens of thousands of questions costs one Python pass
-over its words and a few array operations per gram length.
+Hashing is vectorised over a whole batch (:class:`Batch`): the words of all its texts are
+joined into one UTF-8 buffer and every word, text and k-gram hash is a prefix-sum
+polynomial hash computed in numpy (the same in every process and run), so a batch of tens of
+thousands of questions costs one regex pass per text and a few array operations.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,7 +33,7 @@ _EMPTY = np.zeros(0, dtype=np.uint64)
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text`` (see the module docstring)."""
-    t = unicodedata.normalize("NFKC", text).casefold()
+    t = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
     if "\\" in t or "$" in t:
         t = _MATH_DELIMS.sub(" ", t)
         t = _WRAPPERS.sub(r" \1 ", t)
@@ -45,16 +43,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(t)
 
 
-def text_key(tokens: Sequence[str]) -> int:
-    """The exact-duplicate key of a question: a 64-bit hash of its normalised words."""
-    digest = hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+_P = 0x100000001B3  # odd, so invertible modulo 2**64
+_P_INV = pow(_P, -1, 1 << 64)
+_powers: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 
 
-def number_key(tokens: Sequence[str]) -> int:
-    """The near-duplicate guard: a 64-bit hash of the question's numbers, sorted."""
-    numbers = sorted(w for w in tokens if w.isdigit())
-    return text_key(numbers) if numbers else 0
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**i and P**-i modulo 2**64 for i < n (grown and cached)."""
+    if len(_powers[0]) < n:
+        size = max(n, 2 * len(_powers[0]))
+        for k, base in enumerate((_P, _P_INV)):
+            table = np.full(size, base, dtype=np.uint64)
+            table[0] = 1
+            _powers[k] = np.cumprod(table, dtype=np.uint64)
+    return _powers[0][:n], _powers[1][:n]
+
+
+def _span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Polynomial hash (base P, mod 2**64) of each span ``values[start:end]``, vectorised:
+    prefix sums of ``v_i * P**-i``, then ``(S[end] - S[start]) * P**(end-1)``."""
+    pw, ipw = _power_tables(len(values) + 1)
+    prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+    np.cumsum(values * ipw[: len(values)], out=prefix[1:])
+    last = np.maximum(ends - 1, 0)
+    return (prefix[ends] - prefix[starts]) * pw[last]
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class Batch:
 
     hashes: np.ndarray  # uint64, one per word, texts one after the other
     offsets: np.ndarray  # int64, len(texts) + 1; text i is hashes[offsets[i]:offsets[i+1]]
+    digits: np.ndarray  # bool, one per word: the word is a number
 
     @property
     def lengths(self) -> np.ndarray:
@@ -70,12 +83,36 @@ class Batch:
 
     @classmethod
     def of(cls, token_lists: Sequence[Sequence[str]]) -> Batch:
-        crc = zlib.crc32
-        flat = [crc(w.encode("utf-8")) for tokens in token_lists for w in tokens]
-        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-        offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
+        """Hash every word of every text in numpy over one UTF-8 buffer (no per-word
+        Python work): word hashes are span hashes of its bytes, mixed."""
+        n = len(token_lists)
+        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n)
+        offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return cls(np.asarray(flat, dtype=np.uint64), offsets)
+        text = " ".join([" ".join(tokens) for tokens in token_lists if tokens])
+        buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        if not len(buf):
+            return cls(_EMPTY, offsets, np.zeros(0, dtype=bool))
+        space = np.flatnonzero(buf == 32)
+        starts = np.concatenate([[0], space + 1])
+        ends = np.concatenate([space, [len(buf)]])
+        hashes = fmix64(_span_hashes(buf.astype(np.uint64) + np.uint64(1), starts, ends))
+        nondigit = np.concatenate([[0], np.cumsum((buf < 48) | (buf > 57))])
+        digits = nondigit[ends] - nondigit[starts] == 0
+        return cls(hashes, offsets, digits)
+
+    def text_keys(self) -> np.ndarray:
+        """Per text, the exact-duplicate key: a 64-bit hash of its word sequence and length."""
+        keys = _span_hashes(self.hashes, self.offsets[:-1], self.offsets[1:])
+        return fmix64(keys ^ self.lengths.astype(np.uint64))
+
+    def number_keys(self) -> np.ndarray:
+        """Per text, the near-duplicate guard: an order-free hash of the numbers it holds
+        (0 when it holds none)."""
+        values = np.where(self.digits, fmix64(self.hashes ^ _MIX), np.uint64(0))
+        prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+        np.cumsum(values, out=prefix[1:])
+        return prefix[self.offsets[1:]] - prefix[self.offsets[:-1]]
 
     def take(self, rows: Sequence[int]) -> Batch:
         """The sub-batch of texts ``rows``, in that order."""
@@ -83,8 +120,8 @@ class Batch:
         lengths = self.lengths[idx]
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        starts = np.repeat(self.offsets[idx] - offsets[:-1], lengths)
-        return Batch(self.hashes[starts + np.arange(offsets[-1])], offsets)
+        picked = np.repeat(self.offsets[idx] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Batch(self.hashes[picked], offsets, self.digits[picked])
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
