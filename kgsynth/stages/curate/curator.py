@@ -1,6 +1,7 @@
 """One batch through every curate filter, in order: quality, benchmark overlap, exact and
-near duplicates, embedding duplicates (optional), reference copies, answer agreement. The first filter that removes a row
-gives its reason; rows that pass all of them are kept with the curation columns filled."""
+near duplicates, embedding duplicates (optional), reference copies, answer agreement. The
+first filter that removes a row gives its reason; rows that pass all of them are kept with
+the curation columns filled."""
 
 from __future__ import annotations
 
