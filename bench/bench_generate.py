@@ -53,24 +53,15 @@ from kgsynth.prompts import prompt
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.generate import question_rows, run_generate
-<<<<<<< HEAD
 from kgsynth.stages.generate.answer import AnswerSampling, answer_requests
 from kgsynth.stages.generate.levels import (
     LEVELS,
-=======
-from kgsynth.stages.generate.levels import (
-    TEMPLATES,
->>>>>>> d9380b7 (curate: optional MiniLM+FAISS embedding duplicates; word/text/number hashes vectorised over one buffer; MinHash reduced along contiguous rows; sorted needles for index lookups)
     Source,
     WorkItem,
     build_items,
     question_requests,
 )
-<<<<<<< HEAD
 from kgsynth.stages.ingest.build import write_batch
-=======
-from kgsynth.stages.generate.questions import question_schema
->>>>>>> d9380b7 (curate: optional MiniLM+FAISS embedding duplicates; word/text/number hashes vectorised over one buffer; MinHash reduced along contiguous rows; sorted needles for index lookups)
 from kgsynth.stages.ingest.read import read_documents
 from kgsynth.stages.sample import run_sample
 

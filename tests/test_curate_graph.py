@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
 from kgsynth.config import Settings
-from kgsynth.graph import GraphStore
-from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
+from kgsynth.config import changed
+from kgsynth.graph import GraphRepository
 from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.curate.agree import Agreement, final_answer, same_answer
-from kgsynth.stages.curate.avoid import BenchmarkAvoider
+from kgsynth.stages.curate.avoid import BenchmarkAvoider, load_avoider
 from kgsynth.stages.curate.benchfiles import BenchmarkItem
 from kgsynth.stages.curate.concepts import add_benchmark
 from kgsynth.stages.ingest.build import write_batch
@@ -30,7 +30,7 @@ ALGEBRA = {"Algebra": ("linear equation", "slope", "intercept", "graph of a line
 GEOMETRY = {"Geometry": ("triangle", "angle sum", "similar triangles", "slope")}
 
 
-def _ingest(graph: GraphStore) -> None:
+def _ingest(graph: GraphRepository) -> None:
     docs = [
         (Document("d1", "Lines: y = mx + b has slope m and intercept b.", "d1", "t"), ALGEBRA),
         (Document("d2", "Triangles have angle sum 180 degrees.", "d2", "t"), GEOMETRY),
@@ -46,27 +46,26 @@ class NoBackend:
 
 
 def test_benchmark_add_and_sample_avoids_its_concept_sets(
-    graph: GraphStore, settings: Settings
+    graph: GraphRepository, settings: Settings
 ) -> None:
     _ingest(graph)
-    ops = BoundBenchmarkOps(graph)
     items = [
         BenchmarkItem("bm.jsonl", "1", "What is the slope of y = 2x + 1?", 1,
                       {"concepts": {"Algebra": ["Slope", "Linear equation"]}}),
         BenchmarkItem("bm.jsonl", "2", "Sum of angles?", 2,
                       {"concepts": ["angle sum", "not in graph"]}),
     ]  # fmt: skip
-    report = add_benchmark(ops, items, settings, NoBackend())
+    report = add_benchmark(graph, items, settings, NoBackend())
     assert (report.items, report.given, report.links) == (2, 2, 3)
-    stored = {i.item: i.concept_keys for i in ops.benchmark_items()}
+    stored = {i.item: i.concept_keys for i in graph.benchmark_items()}
     assert stored == {"1": ("slope", "linear equation"), "2": ("angle sum", "not in graph")}
-    assert [(s.benchmark, s.items, s.linked_concepts) for s in ops.benchmark_summary()] == [
+    assert [(s.benchmark, s.items, s.linked_concepts) for s in graph.benchmark_summary()] == [
         ("bm.jsonl", 2, 3)
     ]
 
-    cfg = settings.with_section("sample", epochs=20, seed=3)
+    cfg = settings.updated(sample=changed(settings.sample, epochs=20, seed=3))
     plain = run_sample(graph, cfg, RunFolder(settings.runs_dir, "sample"))
-    avoider = BenchmarkAvoider(ops.benchmark_items())
+    avoider = load_avoider(graph)
     avoiding = run_sample(graph, cfg, RunFolder(settings.runs_dir, "sample"), avoid=avoider.blocks)
     sets = pq.read_table(avoiding.path / "concept_sets").column("concept_keys").to_pylist()
     before = pq.read_table(plain.path / "concept_sets").column("concept_keys").to_pylist()
@@ -75,9 +74,9 @@ def test_benchmark_add_and_sample_avoids_its_concept_sets(
     assert not [s for s in sets if {"slope", "linear equation"} <= set(s)]
     assert avoiding.avoided == avoider.avoided > 0
     assert avoider.by_item == {"bm.jsonl#1": avoider.avoided}  # item 2 cannot be covered
-    half = BenchmarkAvoider(ops.benchmark_items(), share=0.5, min_concepts=1)
+    half = BenchmarkAvoider(graph.benchmark_items(), share=0.5, min_concepts=1)
     assert half.blocks(["angle sum", "triangle"]) is not None
-    assert ops.delete_benchmark("bm.jsonl") == 2 and ops.benchmark_items() == []
+    assert graph.delete_benchmark("bm.jsonl") == 2 and graph.benchmark_items() == []
 
 
 def _generate_run(
@@ -94,7 +93,7 @@ def _generate_run(
 
 
 def test_cli_curate_generate_run_then_export(
-    graph: GraphStore, settings: Settings, tmp_path: Path
+    graph: GraphRepository, settings: Settings, tmp_path: Path
 ) -> None:
     text = (
         "The slope of a line through two points is the change in y divided by the change in x "

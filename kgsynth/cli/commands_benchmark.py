@@ -36,17 +36,18 @@ def add(
     columns) and store the item, linked to the graph concepts it uses."""
     import dataclasses
 
-    from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
+    from kgsynth.config import changed
     from kgsynth.llm.base import load_backend
     from kgsynth.stages.curate.benchfiles import read_benchmark
     from kgsynth.stages.curate.concepts import add_benchmark
 
-    settings = settings_of(ctx).with_section("llm", backend=backend, model=model)
+    s = settings_of(ctx)
+    settings = s.updated(llm=changed(s.llm, backend=backend, model=model))
     read = read_benchmark(path, question_column, id_column)
     items = [dataclasses.replace(i, benchmark=name) for i in read.items] if name else read.items
     with open_graph(settings) as store:
         report = add_benchmark(
-            BoundBenchmarkOps(store), items, settings,
+            store, items, settings,
             backend_factory=lambda: load_backend(settings.llm, settings.home),
         )  # fmt: skip
     rejected = len(read.rejects) + len(report.rejects)
@@ -64,10 +65,8 @@ def add(
 @handle_errors
 def list_benchmarks(ctx: typer.Context) -> None:
     """The stored benchmarks: items and graph concepts they use."""
-    from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
-
     with open_graph(settings_of(ctx)) as store:
-        rows = BoundBenchmarkOps(store).benchmark_summary()
+        rows = store.benchmark_summary()
     if not rows:
         console.print("no benchmarks stored; add one with `kgsynth benchmark add FILE`")
     for r in rows:
@@ -82,8 +81,6 @@ def remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Benchmark name.")]
 ) -> None:
     """Remove one benchmark's items from the graph."""
-    from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
-
     with open_graph(settings_of(ctx)) as store:
-        deleted = BoundBenchmarkOps(store).delete_benchmark(name)
+        deleted = store.delete_benchmark(name)
     console.print(f"benchmark: removed {deleted} items of {name}", markup=False)

@@ -68,9 +68,11 @@ def curate(
     item it matched) beside the run's qa/ table, and curate.json with the counts. Questions
     kept by earlier curated runs count as already seen. `kgsynth export` then reads curated/.
     """
+    from kgsynth.config import changed
     from kgsynth.stages.curate import CurateConfig
 
-    settings = settings_of(ctx).with_section("llm", backend=backend)
+    s = settings_of(ctx)
+    settings = s.updated(llm=changed(s.llm, backend=backend))
     cfg = CurateConfig(
         near=near, near_threshold=near_threshold, min_words=min_words,
         embedding_threshold=embedding_threshold,
@@ -138,10 +140,9 @@ def _services(settings: Settings, cfg: CurateConfig, graph: bool, store: Any) ->
             references = agreement = None
             if graph and cfg.reference_check:
                 from kgsynth.graph import open_graph
-                from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
 
                 opened_store = store or stack.enter_context(open_graph(settings))
-                references = BoundBenchmarkOps(opened_store).reference_texts
+                references = opened_store.document_texts
             if cfg.answer_samples:
                 from kgsynth.llm import load_backend
                 from kgsynth.stages.curate.agree import Agreement

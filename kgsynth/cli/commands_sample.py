@@ -55,9 +55,7 @@ def sample(
         do_sample(store, settings, avoid_share if avoid_benchmarks else None)
 
 
-def do_sample(
-    store: GraphRepository, settings: Settings, avoid_share: float | None = None
-) -> Any:
+def do_sample(store: GraphRepository, settings: Settings, avoid_share: float | None = None) -> Any:
     """Sample step shared by ``sample`` and ``demo``; ``avoid_share`` turns on benchmark
     concept avoidance."""
     from kgsynth.runs import RunFolder
@@ -65,10 +63,9 @@ def do_sample(
 
     avoider = None
     if avoid_share is not None:
-        from kgsynth.graph.repository.benchmarks import BoundBenchmarkOps
-        from kgsynth.stages.curate.avoid import BenchmarkAvoider
+        from kgsynth.stages.curate.avoid import load_avoider
 
-        avoider = BenchmarkAvoider(BoundBenchmarkOps(store).benchmark_items(), avoid_share)
+        avoider = load_avoider(store, avoid_share)
     run = RunFolder(settings.runs_dir, "sample")
     with progress_bar("sample walks", None) as advance:
         report = run_sample(

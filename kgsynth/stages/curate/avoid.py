@@ -9,13 +9,19 @@ are not counted: they are broad (one topic covers whole benchmark sections).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from kgsynth.errors import ConfigError
-from kgsynth.graph.repository.benchmarks import StoredBenchmarkItem
+
+if TYPE_CHECKING:
+    from kgsynth.graph import GraphRepository
+    from kgsynth.graph.repository import BenchmarkItemKeys
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class BenchmarkAvoider:
     """``blocks(concept_keys)``: the item a set covers, or None. Counts what it blocked."""
 
     def __init__(
-        self, items: Sequence[StoredBenchmarkItem], share: float = 1.0, min_concepts: int = 2
+        self, items: Sequence[BenchmarkItemKeys], share: float = 1.0, min_concepts: int = 2
     ) -> None:
         if not 0 < share <= 1:
             raise ConfigError(f"benchmark avoidance share must be in (0, 1], got {share}")
@@ -66,3 +72,15 @@ class BenchmarkAvoider:
                 self.by_item[item] += 1
                 return AvoidHit(item, n, self._needed[item])
         return None
+
+
+def load_avoider(graph: GraphRepository, share: float = 1.0) -> BenchmarkAvoider:
+    """An avoider for every stored benchmark item, its concept keys resolved through concept
+    merges made since it was added."""
+    items = graph.benchmark_items()
+    aliases = graph.resolve_aliases(sorted({k for i in items for k in i.concept_keys}))
+    resolved = [
+        dataclasses.replace(i, concept_keys=tuple(aliases.get(k, k) for k in i.concept_keys))
+        for i in items
+    ]
+    return BenchmarkAvoider(resolved, share)

@@ -9,18 +9,19 @@ makes them (:func:`kgsynth.keys.normalize_key`), so they meet the graph's concep
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kgsynth.graph.repository.benchmarks import NewBenchmarkItem
+from kgsynth.graph.repository import BenchmarkItemKeys
 from kgsynth.keys import normalize_key
 from kgsynth.records import Document, Extraction, Reject
 from kgsynth.stages.curate.benchfiles import BenchmarkItem
 
 if TYPE_CHECKING:
     from kgsynth.config import Settings
-    from kgsynth.graph.repository.benchmarks import BenchmarkOps
+    from kgsynth.graph import GraphRepository
     from kgsynth.llm.base import LLMBackend
 
 
@@ -54,7 +55,7 @@ def _keys(names: Iterable[object]) -> list[str]:
 
 
 def add_benchmark(
-    graph: BenchmarkOps,
+    graph: GraphRepository,
     items: list[BenchmarkItem],
     settings: Settings,
     backend_factory: Callable[[], LLMBackend],
@@ -63,7 +64,7 @@ def add_benchmark(
     """Store ``items`` with their concepts (given or extracted); the backend loads only when
     some item needs extraction."""
     report = AddReport()
-    ready: list[NewBenchmarkItem] = []
+    ready: list[BenchmarkItemKeys] = []
     pending: dict[str, BenchmarkItem] = {}
     for item in items:
         keys = given_keys(item.extra)
@@ -71,7 +72,10 @@ def add_benchmark(
             pending[f"{item.benchmark}#{item.item}"] = item
             continue
         report.given += 1
-        ready.append(NewBenchmarkItem(item.benchmark, item.item, item.text, *map(tuple, keys)))
+        concepts, topics = keys
+        ready.append(
+            BenchmarkItemKeys(item.benchmark, item.item, tuple(concepts), item.text, tuple(topics))
+        )
     if pending:
         from kgsynth.stages.ingest.extract import extract
 
@@ -84,14 +88,24 @@ def add_benchmark(
                 ready.append(_from_extraction(pending[record.doc_id], record))
                 report.extracted += 1
     for start in range(0, len(ready), batch):
-        written, links = graph.add_benchmark_items(ready[start : start + batch])
+        written, links = graph.add_benchmark_items(_resolved(graph, ready[start : start + batch]))
         report.items += written
         report.links += links
     return report
 
 
-def _from_extraction(item: BenchmarkItem, ex: Extraction) -> NewBenchmarkItem:
+def _resolved(graph: GraphRepository, items: list[BenchmarkItemKeys]) -> list[BenchmarkItemKeys]:
+    """Items with concept keys that were merged into a survivor replaced by the survivor."""
+    aliases = graph.resolve_aliases(sorted({k for i in items for k in i.concept_keys}))
+    return [
+        dataclasses.replace(
+            i, concept_keys=tuple(dict.fromkeys(aliases.get(k, k) for k in i.concept_keys))
+        )
+        for i in items
+    ]
+
+
+def _from_extraction(item: BenchmarkItem, ex: Extraction) -> BenchmarkItemKeys:
     concepts = _keys(c for names in ex.concepts.values() for c in names)
-    return NewBenchmarkItem(
-        item.benchmark, item.item, item.text, tuple(concepts), tuple(_keys(ex.concepts))
-    )
+    topics = _keys(ex.concepts)
+    return BenchmarkItemKeys(item.benchmark, item.item, tuple(concepts), item.text, tuple(topics))

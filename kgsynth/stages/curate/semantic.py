@@ -39,7 +39,7 @@ class SemanticDedup:
         out: list[Match | None] = [None] * len(texts)
         if not texts:
             return out
-        faiss = require("faiss", extra="local")
+        faiss: Any = require("faiss", extra="local")
         vectors = self.encoder.encode(texts)
         if self._index is None:
             self._index = faiss.IndexFlatIP(vectors.shape[1])
@@ -49,7 +49,8 @@ class SemanticDedup:
             for row in range(len(texts)):
                 for s, item in zip(sims[row].tolist(), items[row].tolist(), strict=True):
                     if item >= 0 and s >= self.threshold and self._guards[item] == guards[row]:
-                        out[row] = Match(SEMANTIC, *self._names[item], round(s, 4))
+                        kept_source, kept_id = self._names[item]
+                        out[row] = Match(SEMANTIC, kept_source, kept_id, round(s, 4))
                         break
         local = faiss.IndexFlatIP(vectors.shape[1])
         local.add(vectors)
