@@ -11,8 +11,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from kgsynth.cli.app import app
-from kgsynth.config import Settings
-from kgsynth.config import changed
+from kgsynth.config import Settings, changed
 from kgsynth.graph import GraphRepository
 from kgsynth.llm.base import ChatRequest, Completion, LLMBackend
 from kgsynth.records import Document, Extraction
