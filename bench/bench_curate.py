@@ -148,7 +148,8 @@ def leg(name: str, data: dict[str, Any], ref_n: int, out: Any) -> None:
     if name == "datasketch":
         out.put(reference_leg(data, ref_n))
         return
-    from kgsynth.stages.curate import CurateConfig, run_curate
+    from kgsynth.config import CurateConfig
+    from kgsynth.stages.curate import run_curate
     from kgsynth.stages.curate.source import parquet_batches, run_input
 
     runs = Path(data["runs"])

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from kgsynth.config import CurateConfig
 from kgsynth.errors import InputError
-from kgsynth.stages.curate import CurateConfig
 from kgsynth.stages.curate.benchfiles import read_benchmark
 from kgsynth.stages.curate.curator import Curator
 from kgsynth.stages.curate.decontam import BenchmarkIndex

@@ -10,8 +10,8 @@ import typer
 from kgsynth.cli.common import Backend, console, handle_errors, progress_bar, settings_of
 
 if TYPE_CHECKING:
-    from kgsynth.config import Settings
-    from kgsynth.stages.curate import CurateConfig, CurateReport
+    from kgsynth.config import CurateConfig, Settings
+    from kgsynth.stages.curate import CurateReport
 
 
 def register(app: typer.Typer) -> None:
@@ -35,11 +35,15 @@ def curate(
     question_column: Annotated[
         str | None, typer.Option(help="Benchmark question column (default question, else problem).")
     ] = None,
-    ngram: Annotated[int, typer.Option(help="Words per n-gram for benchmark overlap.")] = 13,
+    ngram: Annotated[
+        int | None, typer.Option(help="Words per n-gram for benchmark overlap (13).")
+    ] = None,
     near_threshold: Annotated[
-        float, typer.Option(help="MinHash Jaccard for near duplicates (0.5, measured).")
-    ] = 0.5,
-    near: Annotated[bool, typer.Option(help="Near-duplicate (MinHash LSH) check.")] = True,
+        float | None, typer.Option(help="MinHash Jaccard for near duplicates (0.5, measured).")
+    ] = None,
+    near: Annotated[
+        bool | None, typer.Option(help="Near-duplicate (MinHash LSH) check (on).")
+    ] = None,
     embedding_threshold: Annotated[
         float | None,
         typer.Option(
@@ -47,40 +51,45 @@ def curate(
             "measured best (off by default)."
         ),
     ] = None,
-    min_words: Annotated[int, typer.Option(help="Fewer words is 'too_short'.")] = 4,
+    min_words: Annotated[int | None, typer.Option(help="Fewer words is 'too_short' (4).")] = None,
     reference_span: Annotated[
-        int, typer.Option(help="Words copied from a reference document that flag a question.")
-    ] = 20,
+        int | None,
+        typer.Option(help="Words copied from a reference document that flag a question (20)."),
+    ] = None,
     drop_reference_copies: Annotated[
-        bool, typer.Option(help="Remove flagged reference copies (default: keep, flagged).")
-    ] = False,
+        bool | None, typer.Option(help="Remove flagged reference copies (default: keep, flagged).")
+    ] = None,
     answer_samples: Annotated[
-        int, typer.Option(help="Extra answers per question for answer agreement (0 = off).")
-    ] = 0,
+        int | None, typer.Option(help="Extra answers per question for answer agreement (0 = off).")
+    ] = None,
     agreement_threshold: Annotated[
-        float, typer.Option(help="Keep when this share of answers agrees with the answer.")
-    ] = 0.5,
+        float | None, typer.Option(help="Keep when this share of answers agrees (0.5).")
+    ] = None,
     backend: Backend = None,
 ) -> None:
     """Remove duplicate, contaminated and low-quality questions from a generate run.
+
+    Defaults come from [curate] in kgsynth.toml (KGSYNTH_CURATE_*), options override them.
 
     Writes curated/ (kept rows + curation columns) and removed/ (each row's reason and the
     item it matched) beside the run's qa/ table, and curate.json with the counts. Questions
     kept by earlier curated runs count as already seen. `kgsynth export` then reads curated/.
     """
     from kgsynth.config import changed
-    from kgsynth.stages.curate import CurateConfig
 
     s = settings_of(ctx)
-    settings = s.updated(llm=changed(s.llm, backend=backend))
-    cfg = CurateConfig(
-        near=near, near_threshold=near_threshold, min_words=min_words,
-        embedding_threshold=embedding_threshold,
-        benchmarks=tuple(benchmark or ()), question_column=question_column, ngram=ngram,
-        reference_span=reference_span, drop_reference_copies=drop_reference_copies,
-        answer_samples=answer_samples, agreement_threshold=agreement_threshold,
-    ).validate()  # fmt: skip
-    do_curate(settings, cfg, run, input_file)
+    settings = s.updated(
+        llm=changed(s.llm, backend=backend),
+        curate=changed(
+            s.curate, near=near, near_threshold=near_threshold, min_words=min_words,
+            embedding_threshold=embedding_threshold,
+            benchmarks=tuple(benchmark) if benchmark else None,
+            question_column=question_column, ngram=ngram, reference_span=reference_span,
+            drop_reference_copies=drop_reference_copies, answer_samples=answer_samples,
+            agreement_threshold=agreement_threshold,
+        ),
+    )  # fmt: skip
+    do_curate(settings, settings.curate, run, input_file)
 
 
 def do_curate(

@@ -51,8 +51,6 @@ def demo(
             answer_max_new_tokens=256,
         ),  # fmt: skip
     )
-    from kgsynth.stages.curate.options import CurateConfig
-
     examples = asset_dir("examples")
     paths = [examples / name for name in DEMO_INPUTS]
     with open_graph(settings) as store:
@@ -62,7 +60,7 @@ def demo(
         report, gen_run = do_generate(
             store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
         )
-        curated = do_curate(settings, CurateConfig(), gen_run.run_id, store=store)
+        curated = do_curate(settings, settings.curate, gen_run.run_id, store=store)
         counts = store.graph_counts()
         pages = write_run_views(store, settings.runs_dir, gen_run.run_id, gen_run.path / "explore")
         report_dir = do_report(settings, [], store=store)

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kgsynth.config.curate import CurateConfig
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import LLMConfig
 from kgsynth.config.names import NamesConfig
@@ -40,6 +41,7 @@ class Settings:
     sample: SampleConfig = dataclasses.field(default_factory=SampleConfig)
     generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
     prompts: PromptsConfig = dataclasses.field(default_factory=PromptsConfig)
+    curate: CurateConfig = dataclasses.field(default_factory=CurateConfig)
 
     def validate(self) -> Settings:
         for section in self.sections():

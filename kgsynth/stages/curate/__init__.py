@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kgsynth.config import CurateConfig
 from kgsynth.runs import atomic_write_text, utc_now
 from kgsynth.stages.curate.benchfiles import read_benchmark
 from kgsynth.stages.curate.curator import Curator
 from kgsynth.stages.curate.decontam import BenchmarkIndex, ReferenceCheck, TextLookup
-from kgsynth.stages.curate.options import CurateConfig
 from kgsynth.stages.curate.semantic import SemanticDedup
 from kgsynth.stages.curate.source import earlier_curated, finished_shards, parquet_batches
 from kgsynth.tables import CURATED_TABLE, REMOVED_TABLE
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from kgsynth.runs import RunFolder
     from kgsynth.stages.curate.agree import Agreement
 
-__all__ = ["CurateConfig", "CurateReport", "load_benchmarks", "run_curate"]
+__all__ = ["CurateReport", "load_benchmarks", "run_curate"]
 
 MANIFEST = "curate.json"
 

@@ -19,8 +19,8 @@ from kgsynth.stages.curate.text import Batch, words
 from kgsynth.tables import CURATED_SCHEMA, REMOVED_SCHEMA
 
 if TYPE_CHECKING:
+    from kgsynth.config import CurateConfig
     from kgsynth.stages.curate.agree import Agreement
-    from kgsynth.stages.curate.options import CurateConfig
     from kgsynth.stages.curate.semantic import SemanticDedup
 
 REFERENCE_COPY = "reference_copy"

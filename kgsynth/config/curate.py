@@ -1,4 +1,4 @@
-"""``kgsynth curate`` settings, with the defaults the README documents."""
+"""``[curate]``: what ``kgsynth curate`` checks and how strictly (defaults in the README)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ class CurateConfig:
     answer_samples: int = 0  # extra answers per question for agreement (0 = off)
     agreement_threshold: float = 0.5  # keep when this share of answers agrees with `answer`
     batch_size: int = 8192  # rows per batch (and per output shard)
+
+    def __post_init__(self) -> None:
+        # kgsynth.toml gives a list of strings; keep a tuple of paths.
+        object.__setattr__(self, "benchmarks", tuple(Path(p) for p in self.benchmarks))
 
     def validate(self) -> CurateConfig:
         if not 0 < self.near_threshold <= 1:
