@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from kgsynth.config import CurateConfig
@@ -260,3 +261,36 @@ def test_embedding_duplicates_on_labelled_pairs() -> None:
     tp = sum(f and d for f, d in zip(found, labels, strict=True))
     assert tp / max(1, sum(found)) >= 0.9  # measured 0.95
     assert tp / sum(labels) >= 0.85  # measured 0.90
+
+
+def test_cli_curates_a_qa_file_with_bad_lines(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kgsynth.cli.app import app
+
+    qa_file = tmp_path / "qa.jsonl"
+    qa_file.write_text(
+        '{"question": "What is the area of a circle of radius 2?", "answer": "4 pi"}\n'
+        "{broken\n"
+        '{"answer": "no question here"}\n'
+        '{"question": "what is the AREA of a circle of radius 2 ?"}\n'
+        '{"question": "How many edges does a cube have?"}\n',
+        encoding="utf-8",
+    )
+    runs = tmp_path / "runs"
+    args = ["--runs-dir", str(runs), "--home", str(tmp_path / "home"), "curate"]
+    result = CliRunner().invoke(app, [*args, "--input", str(qa_file)])
+    assert result.exit_code == 0, result.output
+    assert "kept 2 of 3" in result.output and "2 input lines rejected" in result.output
+    (folder,) = runs.glob("curate-*")
+    rejects = [json.loads(line) for line in (folder / "rejects" / "curate.jsonl").open()]
+    assert [(r["source"].rsplit(":", 1)[1], r["reason"]) for r in rejects] == [
+        ("2", "malformed JSON (Expecting property name enclosed in double quotes)"),
+        ("3", "no 'question' string"),
+    ]
+    removed = pq.read_table(folder / "removed").to_pylist()
+    assert [(r["reason"], r["matched_source"]) for r in removed] == [
+        ("exact_duplicate", str(qa_file))
+    ]
+    missing = CliRunner().invoke(app, [*args, "--input", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "none.jsonl: no such file to curate" in missing.output

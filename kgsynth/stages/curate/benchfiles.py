@@ -10,7 +10,7 @@ file that cannot be used at all (missing, empty, no such column) raises one Inpu
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,9 +90,9 @@ def _first(names: set[str], candidates: Sequence[str]) -> str | None:
     return next((c for c in candidates if c in names), None)
 
 
-def _jsonl_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Reject]]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    rejects: list[Reject] = []
+def json_objects(path: Path, stage: str) -> Iterator[tuple[int, dict[str, Any]] | Reject]:
+    """The JSON objects of a JSON Lines file with their line numbers, streamed; a line that is
+    not a JSON object comes as a Reject naming file and line (blank lines are skipped)."""
     with path.open(encoding="utf-8", errors="replace") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
@@ -100,14 +100,22 @@ def _jsonl_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Reje
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as e:
-                rejects.append(
-                    Reject(STAGE, f"{path}:{line_no}", f"malformed JSON ({e.msg})", line)
-                )
+                yield Reject(stage, f"{path}:{line_no}", f"malformed JSON ({e.msg})", line)
                 continue
             if not isinstance(value, dict):
-                rejects.append(Reject(STAGE, f"{path}:{line_no}", "not a JSON object", line))
+                yield Reject(stage, f"{path}:{line_no}", "not a JSON object", line)
                 continue
-            rows.append((line_no, value))
+            yield line_no, value
+
+
+def _jsonl_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Reject]]:
+    rows: list[tuple[int, dict[str, Any]]] = []
+    rejects: list[Reject] = []
+    for got in json_objects(path, STAGE):
+        if isinstance(got, Reject):
+            rejects.append(got)
+        else:
+            rows.append(got)
     return rows, rejects
 
 

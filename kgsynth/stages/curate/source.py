@@ -9,7 +9,6 @@ derived from the file and row, other columns are dropped.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 
 from kgsynth.errors import InputError
 from kgsynth.records import Reject
+from kgsynth.stages.curate.benchfiles import json_objects
 from kgsynth.tables import CURATED_TABLE, QA_SCHEMA, QA_TABLE
 
 if TYPE_CHECKING:
@@ -100,24 +100,18 @@ def file_batches(path: Path, batch_size: int, rejects: list[Reject]) -> Iterator
         raise InputError(f"{path}: curate reads a generate run, or a .parquet or .jsonl qa file")
     rows: list[dict[str, object]] = []
     first = 0
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as e:
-                rejects.append(
-                    Reject("curate", f"{path}:{line_no}", f"malformed JSON ({e.msg})", line)
-                )
-                continue
-            if not isinstance(value, dict) or not isinstance(value.get("question"), str):
-                rejects.append(Reject("curate", f"{path}:{line_no}", "no 'question' string", line))
-                continue
-            rows.append(value)
-            if len(rows) >= batch_size:
-                yield conform(pa.Table.from_pylist(rows), origin, first)
-                first, rows = first + len(rows), []
+    for got in json_objects(path, "curate"):
+        if isinstance(got, Reject):
+            rejects.append(got)
+            continue
+        line_no, value = got
+        if not isinstance(value.get("question"), str):
+            rejects.append(Reject("curate", f"{path}:{line_no}", "no 'question' string"))
+            continue
+        rows.append(value)
+        if len(rows) >= batch_size:
+            yield conform(pa.Table.from_pylist(rows), origin, first)
+            first, rows = first + len(rows), []
     if rows:
         yield conform(pa.Table.from_pylist(rows), origin, first)
 
