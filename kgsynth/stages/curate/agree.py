@@ -80,11 +80,11 @@ class Agreement:
 
     @classmethod
     def from_settings(cls, backend: LLMBackend, settings: Settings, samples: int) -> Agreement:
-        from kgsynth.prompts import load_prompt
+        from kgsynth.prompts import prompt
         from kgsynth.stages.generate.answer import ANSWER_TEMPLATE, AnswerSampling
 
         sampling = AnswerSampling.from_settings(settings)
-        return cls(backend, load_prompt(ANSWER_TEMPLATE), sampling, samples)
+        return cls(backend, prompt(ANSWER_TEMPLATE, settings.prompts), sampling, samples)
 
     def requests(self, rows: Sequence[dict[str, Any]]) -> list[ChatRequest]:
         s = self.sampling
