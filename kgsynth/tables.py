@@ -118,6 +118,32 @@ GENERATE_SET_COLUMNS = (
 QUESTIONS_TABLE = "questions"
 QA_TABLE = "qa"
 
+CURATED_SCHEMA = (
+    QA_SCHEMA.append(pa.field("text_key", pa.string()))
+    .append(pa.field("reference_copy", pa.bool_()))
+    .append(pa.field("answer_agreement", pa.float64()))
+    .append(pa.field("final_answer", pa.string()))
+)
+"""The ``curated`` table (``kgsynth curate``): :data:`QA_SCHEMA` plus curation columns:
+``text_key`` (hash of the normalised question: equal keys = exact duplicates),
+``reference_copy`` (the question repeats a long run of words of one of its reference
+documents; null when not checked), ``answer_agreement`` (share of sampled answers that agree
+with ``answer``; null unless ``--answer-samples``) and ``final_answer`` (the answer's final
+result as extracted for that comparison)."""
+
+REMOVED_SCHEMA = (
+    CURATED_SCHEMA.append(pa.field("reason", pa.string(), nullable=False))
+    .append(pa.field("matched_source", pa.string()))
+    .append(pa.field("matched_item", pa.string()))
+    .append(pa.field("similarity", pa.float64()))
+)
+"""The ``removed`` table: each curated-out row with ``reason``, and what it matched: the
+run or benchmark file (``matched_source``), the kept question id or benchmark item id
+(``matched_item``) and the similarity (estimated Jaccard for near duplicates, 1 for exact)."""
+
+CURATED_TABLE = "curated"
+REMOVED_TABLE = "removed"
+
 
 def to_table(rows: list[dict[str, object]], schema: pa.Schema) -> pa.Table:
     """Rows (dicts keyed by column name) as a table of exactly ``schema`` (missing = null)."""

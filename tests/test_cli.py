@@ -12,6 +12,7 @@ from kgsynth.assets import asset_dir
 from kgsynth.cli.app import app, unwrap_help
 from kgsynth.config import Settings
 from kgsynth.graph import GraphRepository
+from kgsynth.graph.migrator import migration_files
 from tests.conftest import graph_env
 
 runner = CliRunner()
@@ -118,7 +119,8 @@ def test_db_status_and_reset(settings: Settings, graph: GraphRepository) -> None
     graph.write("write_topics", rows=[{"key": "t", "name": "T"}])
     status = runner.invoke(app, ["db", "status"], env=env)
     assert status.exit_code == 0, status.output
-    assert "schema   : v1 applied, 0 pending" in status.output
+    latest = migration_files()[-1].version
+    assert f"schema   : v{latest} applied, 0 pending" in status.output
     assert "topics=1" in status.output
     refused = runner.invoke(app, ["db", "reset"], env=env)
     assert refused.exit_code == 1 and "--yes" in refused.output

@@ -24,7 +24,8 @@ def empty_store(graph: GraphRepository) -> GraphRepository:
 
 def test_migrate_applies_every_file_once(empty_store: GraphRepository) -> None:
     files = migration_files()
-    assert [f.version for f in files] == list(range(1, len(files) + 1))
+    versions = [f.version for f in files]
+    assert versions == sorted(set(versions)) and versions[0] == 1  # gaps allowed (reserved)
     migrator = Migrator(empty_store)
     assert [f.version for f in migrator.status().pending] == [f.version for f in files]
     applied = migrator.migrate()

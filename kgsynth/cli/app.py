@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from kgsynth.cli import (
+    commands_benchmark,
+    commands_curate,
     commands_db,
     commands_dedup,
     commands_demo,
@@ -86,6 +88,7 @@ for module in (
     commands_dedup,
     commands_sample,
     commands_generate,
+    commands_curate,
     commands_explore,
     commands_export,
 ):
@@ -96,6 +99,7 @@ commands_report.register(app)
 commands_demo.register(app)
 app.add_typer(commands_db.app, name="db")
 app.add_typer(commands_prompts.app, name="prompts")
+app.add_typer(commands_benchmark.app, name="benchmark")
 
 
 _LIST_ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from kgsynth.assets import asset_dir
+from kgsynth.cli.commands_curate import do_curate
 from kgsynth.cli.commands_generate import do_generate
 from kgsynth.cli.commands_ingest import do_ingest
 from kgsynth.cli.commands_report import do_report
@@ -30,7 +31,8 @@ def demo(
     max_sets: Annotated[int, typer.Option(help="Concept sets to generate from.")] = 12,
     questions_per_set: Annotated[int, typer.Option(help="Questions per concept set.")] = 2,
 ) -> None:
-    """Run ingest → dedup → sample → generate → report on the bundled corpus (examples/).
+    """Run ingest → dedup → sample → generate → curate → report on the bundled corpus
+    (examples/).
 
     Sized for a laptop CPU with the packaged SmolLM2-135M: extraction asks for at most
     3 topics × 8 key concepts per document (256 new tokens), and generation uses a few
@@ -58,6 +60,7 @@ def demo(
         report, gen_run = do_generate(
             store, settings, sample_run.read_table(CONCEPT_SETS_TABLE), {3}
         )
+        curated = do_curate(settings, settings.curate, gen_run.run_id, store=store)
         counts = store.graph_counts()
         pages = write_run_views(store, settings.runs_dir, gen_run.run_id, gen_run.path / "explore")
         report_dir = do_report(settings, [], store=store)
@@ -77,6 +80,7 @@ def demo(
         ("concept sets sampled", counts.concept_sets),
         ("questions written", report.questions),
         ("answers written", report.answers),
+        ("questions kept by curate", curated.kept),
     ]:
         table.add_row(label, str(value))
     console.print(table)

@@ -42,28 +42,32 @@ def export(
         ),
     ] = None,  # fmt: skip
     seed: Annotated[int, typer.Option(help="Seed of the subsets' row order.")] = 0,
+    uncurated: Annotated[
+        bool, typer.Option(help="Export the raw qa table even when the run was curated.")
+    ] = False,
 ) -> None:
     """Export a generate run's question/answer rows, with provenance, to one file.
 
     ``chat`` writes {"messages": [user question, assistant answer], ...provenance} per line,
     the format supervised fine-tuning tools read. With --subsets, OUTPUT is a folder that
     receives one file per subset (each contains the previous one; levels mixed in their
-    overall proportion) and subsets.json with every subset's exact rows and tokens.
+    overall proportion) and subsets.json with every subset's exact rows and tokens. A run
+    curated by `kgsynth curate` exports its curated table unless --uncurated is given.
     """
     from kgsynth.runs import find_run
-    from kgsynth.stages.export import export_qa, qa_table
+    from kgsynth.stages.export import export_qa, export_table
 
     settings = settings_of(ctx)
     folder = find_run(settings.runs_dir, "generate", run)
+    table, table_name = export_table(folder, curated=not uncurated)
     if subsets is None:
-        written = export_qa(qa_table(folder), output, fmt, include_truncated=include_truncated)
-        console.print(f"export: {written} rows from {folder.run_id} to {output} ({fmt})")
+        written = export_qa(table, output, fmt, include_truncated=include_truncated)
+        console.print(f"export: {written} rows of {folder.run_id}/{table_name} to {output} ({fmt})")
         return
     from kgsynth.counts import format_count, parse_counts
     from kgsynth.stages.export import subsets as cut
 
     targets = parse_counts(subsets, "--subsets size")
-    table = qa_table(folder)
     name = tokenizer or cut.generator_model(table)
     counter = cut.tokenizer_counter(name, settings.home)
     with progress_bar("count tokens", None) as advance:

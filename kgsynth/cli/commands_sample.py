@@ -30,12 +30,21 @@ def sample(
         bool | None, typer.Option(help="Skip sets already sampled by earlier runs.")
     ] = None,
     max_sets: Annotated[int | None, typer.Option(help="Stop after this many sets.")] = None,
+    avoid_benchmarks: Annotated[
+        bool,
+        typer.Option(help="Never emit a set holding a benchmark item's concepts (benchmark add)."),
+    ] = False,
+    avoid_share: Annotated[
+        float, typer.Option(help="Share of an item's concepts that makes a set avoided.")
+    ] = 1.0,
 ) -> None:
     """Sample concept sets with random walks over the co-occurrence graph (run as Cypher).
 
     Per topic and epoch: 1-2 topic steps, one step to a key concept, 3-4 key-concept steps,
     p ∝ (count + ε)^(1/T). Each set gets its top reference documents by Jaccard similarity.
     Writes runs/<run id>/concept_sets/*.parquet and Run/ConceptSet nodes in the graph.
+    With --avoid-benchmarks, a set that contains all (--avoid-share) of the concepts of an
+    item stored by `kgsynth benchmark add` is dropped and counted.
     """
     s = settings_of(ctx)
     settings = s.updated(sample=changed(
@@ -43,14 +52,20 @@ def sample(
         coverage_bias=coverage_bias, skip_used=skip_used, max_sets=max_sets,
     ))  # fmt: skip
     with open_graph(settings) as store:
-        do_sample(store, settings)
+        do_sample(store, settings, avoid_share if avoid_benchmarks else None)
 
 
-def do_sample(store: GraphRepository, settings: Settings) -> Any:
-    """Sample step shared by ``sample`` and ``demo``."""
+def do_sample(store: GraphRepository, settings: Settings, avoid_share: float | None = None) -> Any:
+    """Sample step shared by ``sample`` and ``demo``; ``avoid_share`` turns on benchmark
+    concept avoidance."""
     from kgsynth.runs import RunFolder
     from kgsynth.stages.sample import run_sample
 
+    avoider = None
+    if avoid_share is not None:
+        from kgsynth.stages.curate.avoid import load_avoider
+
+        avoider = load_avoider(store, avoid_share)
     run = RunFolder(settings.runs_dir, "sample")
     with progress_bar("sample walks", None) as advance:
         report = run_sample(
@@ -58,9 +73,16 @@ def do_sample(store: GraphRepository, settings: Settings) -> Any:
             settings,
             run,
             on_progress=lambda done, total: advance(total=total, completed=done),
+            avoid=avoider.blocks if avoider else None,
         )
     console.print(
         f"sample: {report.sets} concept sets from {report.walks} walks "
         f"({report.duplicates_skipped} duplicates, {report.previously_used_skipped} used before, "
         f"{report.dead_ends} dead ends) at {report.sets_per_s:.0f} sets/s"
     )
+    if avoider is not None:
+        console.print(
+            f"  avoided {report.avoided} sets holding the concepts of one of "
+            f"{avoider.items} benchmark items"
+        )
+    return run

@@ -3,6 +3,7 @@
 Defaults < ``kgsynth.toml`` < ``KGSYNTH_*`` environment < command line; validated up front.
 """
 
+from kgsynth.config.curate import CurateConfig
 from kgsynth.config.filter import FilterConfig
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import (
@@ -21,6 +22,7 @@ from kgsynth.config.settings import Settings, changed
 from kgsynth.config.stages import DedupConfig, ExtractConfig, GenerateConfig, SampleConfig
 
 __all__ = [
+    "CurateConfig",
     "DedupConfig",
     "ExtractConfig",
     "FilterConfig",

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kgsynth.config.curate import CurateConfig
 from kgsynth.config.filter import FilterConfig
 from kgsynth.config.graph import Neo4jConfig
 from kgsynth.config.llm import LLMConfig
@@ -42,6 +43,7 @@ class Settings:
     generate: GenerateConfig = dataclasses.field(default_factory=GenerateConfig)
     prompts: PromptsConfig = dataclasses.field(default_factory=PromptsConfig)
     filter: FilterConfig = dataclasses.field(default_factory=FilterConfig)
+    curate: CurateConfig = dataclasses.field(default_factory=CurateConfig)
 
     def validate(self) -> Settings:
         for section in self.sections():

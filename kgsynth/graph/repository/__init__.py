@@ -10,6 +10,7 @@ analysis call the methods.
 
 from __future__ import annotations
 
+from kgsynth.graph.repository.benchmarks import BenchmarkItemKeys, BenchmarkOps, BenchmarkSummary
 from kgsynth.graph.repository.dedup import DedupOps, MergedBatch, UndoneMerge
 from kgsynth.graph.repository.explore import ConceptName, ExploreOps
 from kgsynth.graph.repository.generate import GenerateOps
@@ -40,12 +41,15 @@ class GraphRepository(
     ExploreOps,
     StatisticsOps,
     MigrationOps,
+    BenchmarkOps,
     GraphStore,
 ):
     """The graph as kgsynth uses it: every named operation of every area."""
 
 
 __all__ = [
+    "BenchmarkItemKeys",
+    "BenchmarkSummary",
     "ConceptName",
     "DegreeCount",
     "EdgeCoverage",

@@ -10,6 +10,9 @@ Formats:
   {"role": "assistant", "content": answer}], ...}`` plus the provenance columns in
   :data:`CHAT_PROVENANCE`.
 
+When ``kgsynth curate`` has written the run's ``curated`` table, that table is exported
+(its QA columns) unless the raw ``qa`` table is asked for.
+
 Answers cut off at their token budget (``answer_finish_reason == "length"``) are left out
 unless ``include_truncated`` is set. Files are written under a temporary name and renamed, so
 a crash never leaves half an export.
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.errors import ConfigError
-from kgsynth.tables import QA_SCHEMA, QA_TABLE
+from kgsynth.tables import CURATED_TABLE, QA_SCHEMA, QA_TABLE
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,6 +48,18 @@ CHAT_PROVENANCE = (
 def qa_table(run: RunFolder) -> pa.Table:
     """The run's finished ``qa`` shards as one table, in shard order."""
     return run.read_table(QA_TABLE)
+
+
+def export_table(run: RunFolder, curated: bool = True) -> tuple[pa.Table, str]:
+    """The run's ``curated`` table when it has one (and ``curated``), else its ``qa`` table,
+    with the QA columns, in shard order; and the name of the table used."""
+    name = CURATED_TABLE if curated and _has_shards(run, CURATED_TABLE) else QA_TABLE
+    return run.read_table(name).select(QA_SCHEMA.names), name
+
+
+def _has_shards(run: RunFolder, table: str) -> bool:
+    folder = run.path / table
+    return any((folder / f"_{p.stem}.done").exists() for p in folder.glob("part-*.parquet"))
 
 
 def keep_rows(table: pa.Table, include_truncated: bool = False) -> pa.Table:

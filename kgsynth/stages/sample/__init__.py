@@ -14,9 +14,11 @@ MENTIONS links) and writes, for one run:
 Per walk (see :mod:`kgsynth.stages.sample.walk` for the walk itself), in order:
 
 1. a walk that reached no key concept is set aside (rejects, reason given);
-2. a set whose canonical hash (:func:`kgsynth.keys.set_hash`) this run already kept is a
+2. with an ``avoid`` predicate (``--avoid-benchmarks``, :mod:`kgsynth.stages.curate.avoid`),
+   a set it rejects is counted as avoided and dropped;
+3. a set whose canonical hash (:func:`kgsynth.keys.set_hash`) this run already kept is a
    duplicate; with ``skip_used`` a set that another run sampled is skipped too;
-3. the rest get their top ``references`` documents by Jaccard similarity (in Cypher, batched),
+4. the rest get their top ``references`` documents by Jaccard similarity (in Cypher, batched),
    until ``max_sets`` sets are kept.
 """
 
@@ -73,6 +75,7 @@ class SampleReport:
     sets_per_s: float
     path: Path
     rejected: int = 0
+    avoided: int = 0  # sets dropped by the avoid predicate (benchmark concept sets)
 
 
 @dataclass
@@ -83,6 +86,11 @@ class _Counts:
     previously_used: int = 0
     dead_ends: int = 0
     rejected: int = 0
+    avoided: int = 0
+
+
+AvoidSet = Callable[[list[str]], object]
+"""Called with a candidate set's concept keys; a truthy result drops the set."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ def run_sample(
     settings: Settings,
     run: RunFolder,
     on_progress: Callable[[int, int], None] | None = None,
+    avoid: AvoidSet | None = None,
 ) -> SampleReport:
     """Sample concept sets into ``run`` and the graph; ``on_progress(walks_done, walks_total)``.
 
@@ -149,7 +158,7 @@ def run_sample(
             tick = time.perf_counter()
             walks = run_walks(stepper, cfg, epoch, starts, t_steps, c_steps, u)
             timings["walk_s"] += time.perf_counter() - tick
-            kept = _select(store, cfg, run, walks, counts, seen, used_before)
+            kept = _select(store, cfg, run, walks, counts, seen, used_before, avoid)
             tick = time.perf_counter()
             refs = reference_documents(store, kept, cfg.references)
             timings["references_s"] += time.perf_counter() - tick
@@ -171,6 +180,7 @@ def run_sample(
         sets_per_s=round(counts.sets / elapsed, 2) if elapsed > 0 else 0.0,
         path=run.path,
         rejected=counts.rejected,
+        avoided=counts.avoided,
     )
     summary = {k: v for k, v in dataclasses.asdict(report).items() if k != "path"}
     store.finish_run(run.run_id, finished_at=utc_now(), counts=json.dumps(summary))
@@ -212,6 +222,7 @@ def _select(
     counts: _Counts,
     seen: set[str],
     used_before: set[str],
+    avoid: AvoidSet | None = None,
 ) -> list[CandidateSet]:
     """The batch's new sets, in walk order: rejects, duplicates and used sets counted and left."""
     candidates: list[CandidateSet] = []
@@ -229,7 +240,11 @@ def _select(
                 )
             )
             continue
-        candidates.append(concept_set(walk))
+        candidate = concept_set(walk)
+        if avoid is not None and avoid([n.key for n in candidate.concepts]):
+            counts.avoided += 1
+            continue
+        candidates.append(candidate)
     if cfg.skip_used:
         fresh = sorted({c.hash for c in candidates} - seen - used_before)
         if fresh:
