@@ -30,17 +30,23 @@ def sample(
         bool | None, typer.Option(help="Skip sets already sampled by earlier runs.")
     ] = None,
     max_sets: Annotated[int | None, typer.Option(help="Stop after this many sets.")] = None,
+    min_documents: Annotated[
+        int | None,
+        typer.Option(help="Walk only onto topics/concepts in at least this many documents (1)."),
+    ] = None,
 ) -> None:
     """Sample concept sets with random walks over the co-occurrence graph (run as Cypher).
 
     Per topic and epoch: 1-2 topic steps, one step to a key concept, 3-4 key-concept steps,
-    p ∝ (count + ε)^(1/T). Each set gets its top reference documents by Jaccard similarity.
+    p ∝ (count + ε)^(1/T), on neighbour arrays stored in the graph (rebuilt when stale).
+    Each set gets its top reference documents by Jaccard similarity.
     Writes runs/<run id>/concept_sets/*.parquet and Run/ConceptSet nodes in the graph.
     """
     s = settings_of(ctx)
     settings = s.updated(sample=changed(
         s.sample, epochs=epochs, seed=seed, temperature=temperature, references=references,
         coverage_bias=coverage_bias, skip_used=skip_used, max_sets=max_sets,
+        min_documents=min_documents,
     ))  # fmt: skip
     with open_graph(settings) as store:
         do_sample(store, settings)

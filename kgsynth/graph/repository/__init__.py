@@ -10,6 +10,7 @@ analysis call the methods.
 
 from __future__ import annotations
 
+from kgsynth.graph.repository.cooccurrence import CooccurrenceOps
 from kgsynth.graph.repository.dedup import DedupOps, MergedBatch, UndoneMerge
 from kgsynth.graph.repository.explore import ConceptName, ExploreOps
 from kgsynth.graph.repository.generate import GenerateOps
@@ -17,7 +18,7 @@ from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
 from kgsynth.graph.repository.review import QueuedPair, ReviewCounts, ReviewOps
 from kgsynth.graph.repository.runs import RunOps
-from kgsynth.graph.repository.sample import SampleOps, SetKeys, Stepped
+from kgsynth.graph.repository.sample import SampleOps, SetKeys
 from kgsynth.graph.repository.statistics import (
     DegreeCount,
     GraphEdge,
@@ -26,14 +27,17 @@ from kgsynth.graph.repository.statistics import (
     StatisticsOps,
 )
 from kgsynth.graph.repository.stats import EdgeCoverage, GraphCounts, NodeCoverage, StatsOps
+from kgsynth.graph.repository.walk_arrays import WalkArrayOps
 from kgsynth.graph.store import GraphStore
 
 
 class GraphRepository(
     IngestOps,
+    CooccurrenceOps,
     DedupOps,
     ReviewOps,
     SampleOps,
+    WalkArrayOps,
     GenerateOps,
     RunOps,
     StatsOps,
@@ -60,6 +64,5 @@ __all__ = [
     "ReviewCounts",
     "Ranked",
     "SetKeys",
-    "Stepped",
     "UndoneMerge",
 ]
