@@ -1,7 +1,7 @@
 """The sample stage on the real server: walks, concept sets, references, persistence, coverage.
 
 Queries exercised here: walk_step (and the walk-array queries), used_concept_sets,
-reference_documents, write_concept_sets, create_concept_sets, existing_concept_sets,
+reference_documents (tests/cypher), write_concept_sets, create_concept_sets, existing_concept_sets,
 coverage_nodes, coverage_edges (plus start_run, finish_run, graph_counts).
 """
 
@@ -18,7 +18,6 @@ from kgsynth.analysis.coverage import coverage
 from kgsynth.config import Settings, changed
 from kgsynth.errors import InputError
 from kgsynth.graph import GraphRepository
-from kgsynth.graph.repository import SetKeys
 from kgsynth.keys import set_hash
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
@@ -27,6 +26,7 @@ from kgsynth.stages.sample import CandidateSet, SampleReport, run_sample
 from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
 from kgsynth.stages.sample.references import ReferenceIndex
 from kgsynth.stages.sample.walk import Node, Walk, epoch_draws, run_walks
+from tests.graph_helpers import run_test_cypher
 
 pytestmark = pytest.mark.graph
 
@@ -313,8 +313,11 @@ def reference_documents(
     """The stage's in-process references, checked against the in-database query."""
     specs = [(c.hash, [n.key for n in c.topics], [n.key for n in c.concepts]) for c in sets]
     got = ReferenceIndex(graph.document_links(pending_only=False)).top_k(specs, top_k)
-    want = graph.reference_documents([SetKeys(h, t, c) for h, t, c in specs], top_k)
-    assert got == want
+    rows = run_test_cypher(
+        graph, "reference_documents", top_k=top_k,
+        sets=[{"hash": h, "topics": list(t), "concepts": list(c)} for h, t, c in specs],
+    )  # fmt: skip
+    assert got == {r["hash"]: list(zip(r["ids"], r["scores"], strict=True)) for r in rows}
     return got
 
 
@@ -335,9 +338,10 @@ def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphRepository) -> N
         ("d3", pytest.approx(2 / 3)), ("d5", pytest.approx(1 / 4)), ("d1", pytest.approx(1 / 7)),
     ]  # fmt: skip
     assert reference_documents(graph, [s1], top_k=2)[s1.hash] == [("a2", 1.0), ("d2", 1.0)]
-    rows = graph.read(
-        "reference_documents", sets=[{"hash": "h", "topics": ["nothing"], "concepts": []}], top_k=2
-    )
+    rows = run_test_cypher(
+        graph, "reference_documents", sets=[{"hash": "h", "topics": ["nothing"], "concepts": []}],
+        top_k=2,
+    )  # fmt: skip
     assert rows == [{"hash": "h", "ids": [], "scores": []}]
 
 

@@ -20,6 +20,7 @@ from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
 from kgsynth.stages.sample.references import ReferenceIndex
 from kgsynth.stages.sample.walk import epoch_draws, run_walks
 from tests.conftest import graph_env
+from tests.graph_helpers import run_test_cypher
 from tests.test_counting import brute_force, corpus, edges
 from tests.test_dedup import _merge_rows
 from tests.walk_reference import NumpyWalk
@@ -131,7 +132,8 @@ def test_references_equal_brute_force_on_a_random_corpus(graph: GraphRepository)
         for i in range(60)
     ]
     got = ReferenceIndex(graph.document_links(pending_only=False)).top_k(specs, 5)
-    rows = graph.read(
+    rows = run_test_cypher(
+        graph,
         "reference_documents",
         sets=[{"hash": h, "topics": t, "concepts": c} for h, t, c in specs],
         top_k=5,

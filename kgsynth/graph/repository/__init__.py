@@ -18,7 +18,7 @@ from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
 from kgsynth.graph.repository.review import QueuedPair, ReviewCounts, ReviewOps
 from kgsynth.graph.repository.runs import RunOps
-from kgsynth.graph.repository.sample import SampleOps, SetKeys
+from kgsynth.graph.repository.sample import SampleOps
 from kgsynth.graph.repository.statistics import (
     DegreeCount,
     GraphEdge,
@@ -63,6 +63,5 @@ __all__ = [
     "QueuedPair",
     "ReviewCounts",
     "Ranked",
-    "SetKeys",
     "UndoneMerge",
 ]

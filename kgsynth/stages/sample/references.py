@@ -4,10 +4,11 @@ A concept set and a document are both taken as sets of typed elements (a topic k
 key-concept key are different elements even when spelt alike):
 jaccard = shared / (|set| + |document| - shared), where |document| counts its HAS_TOPIC and
 MENTIONS links. Only documents sharing at least one element are candidates; ties are broken
-by document id, ascending. This is exactly what ``cypher/reference_documents.cypher`` computes
-in the database (the tests compare both), but for a batch of sets at once: the shared counts
-of every (document, set) pair are one sparse product ``X @ Q`` of the document×element and
-element×set incidence matrices, so references keep pace with the walk at paper scale.
+by document id, ascending. This is exactly what ``tests/cypher/reference_documents.cypher``
+computes in the database (the tests compare both), but for a batch of sets at once: the
+shared counts of every (document, set) pair are one sparse product ``X @ Q`` of the
+document×element and element×set incidence matrices, so references keep pace with the walk
+at paper scale.
 """
 
 from __future__ import annotations
