@@ -118,7 +118,7 @@ def test_db_status_and_reset(settings: Settings, graph: GraphRepository) -> None
     graph.write("write_topics", rows=[{"key": "t", "name": "T"}])
     status = runner.invoke(app, ["db", "status"], env=env)
     assert status.exit_code == 0, status.output
-    assert "schema   : v1 applied, 0 pending" in status.output
+    assert "schema   : v2 applied, 0 pending" in status.output
     assert "topics=1" in status.output
     refused = runner.invoke(app, ["db", "reset"], env=env)
     assert refused.exit_code == 1 and "--yes" in refused.output
