@@ -99,8 +99,10 @@ def main() -> None:
         path = home / "corpus.jsonl"
         corpus.write_jsonl(path, corpus.documents(n_docs, n_topics, n_concepts, seed=a.seed))
         print(f"corpus written in {time.perf_counter() - t0:.0f} s", flush=True)
-        subprocess.run([sys.executable, "-m", "kgsynth.cli.app", "db", "start"], env=env,
-                       check=True, capture_output=True)  # fmt: skip
+        started = subprocess.run([sys.executable, "-m", "kgsynth.cli.app", "db", "start"],
+                                 env=env, capture_output=True, text=True)  # fmt: skip
+        if started.returncode:
+            raise SystemExit(f"kgsynth db start failed: {started.stdout}{started.stderr}")
         state = localserver.running_server(home / "home")
         assert state is not None
         try:
