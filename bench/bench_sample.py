@@ -57,8 +57,8 @@ def build(store: GraphRepository, args: argparse.Namespace) -> None:
     t2 = time.perf_counter()
     g = store.graph_counts().as_dict()
     edges = g["topic_edges"] + g["topic_concept_edges"] + g["concept_edges"]
-    hub = Counter(e.a_key for e in store.counted_edges() if e.a_label == e.b_label == "Concept")
-    hub.update(e.b_key for e in store.counted_edges() if e.a_label == e.b_label == "Concept")
+    cc = [e for e in store.counted_edges() if e.a_label == e.b_label == "Concept"]
+    hub = Counter(e.a_key for e in cc) + Counter(e.b_key for e in cc)
     ((hub_key, hub_degree),) = hub.most_common(1)
     print(f"graph: {g['documents']} documents, {g['topics']} topics, {g['concepts']} concepts, "
           f"{edges} CO_OCCURS edges (tt {g['topic_edges']}, tc {g['topic_concept_edges']}, "
