@@ -53,11 +53,11 @@ def test_a_query_name_outside_the_graph_package_is_found(tmp_path: Path) -> None
     stages, graph = tmp_path / "kgsynth" / "stages", tmp_path / "kgsynth" / "graph"
     stages.mkdir(parents=True)
     graph.mkdir()
-    (stages / "x.py").write_text('STEP = {"concept": "walk_concept_step"}\n')
+    (stages / "x.py").write_text('STEP = {"concept": "walk_step"}\n')
     (stages / "y.py").write_text('def f(s):\n    return s.read("graph_counts")\n')
     (graph / "z.py").write_text('def f(s):\n    return s.read("graph_counts")\n')
     assert query_names_outside_graph(tmp_path) == [
-        "kgsynth/stages/x.py:1: 'walk_concept_step'",
+        "kgsynth/stages/x.py:1: 'walk_step'",
         "kgsynth/stages/y.py:2: 'graph_counts'",
     ]
 

@@ -1,7 +1,7 @@
 """The sample stage on the real server: walks, concept sets, references, persistence, coverage.
 
-Queries exercised here: walk_topics, walk_topic_step, walk_topic_concept_step,
-walk_concept_step, used_concept_sets, reference_documents, write_concept_sets,
+Queries exercised here: walk_step (and the walk-array queries), used_concept_sets,
+reference_documents (tests/cypher), write_concept_sets, create_concept_sets, existing_concept_sets,
 coverage_nodes, coverage_edges (plus start_run, finish_run, graph_counts).
 """
 
@@ -22,8 +22,11 @@ from kgsynth.keys import set_hash
 from kgsynth.records import Document, Extraction
 from kgsynth.runs import RunFolder
 from kgsynth.stages.ingest.build import write_batch
-from kgsynth.stages.sample import CandidateSet, SampleReport, reference_documents, run_sample
-from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+from kgsynth.stages.sample import CandidateSet, SampleReport, run_sample
+from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
+from kgsynth.stages.sample.references import ReferenceIndex
+from kgsynth.stages.sample.walk import Node, Walk, epoch_draws, run_walks
+from tests.graph_helpers import run_test_cypher
 
 pytestmark = pytest.mark.graph
 
@@ -74,13 +77,14 @@ def test_walks_take_the_drawn_number_of_steps_without_revisits(
 ) -> None:
     write_batch(graph, corpus())
     cfg = settings.sample
-    topics = [Node(r["key"], r["name"]) for r in graph.read("walk_topics")]
+    index = ensure_walk_arrays(graph, cfg)
+    topics = index.topics
     assert [t.key for t in topics] == sorted(t.lower() for t in TOPICS)
     walks: list[Walk] = []
     for epoch in range(8):  # 40 walks, in one batch per epoch
         d = epoch_draws(cfg, epoch, len(topics))
         starts = [topics[i] for i in d.order]
-        got = run_walks(CypherStepper(graph, cfg), cfg, epoch, starts, d.topic_steps,
+        got = run_walks(ArrayStepper(graph, index), cfg, epoch, starts, d.topic_steps,
                         d.concept_steps, d.u)  # fmt: skip
         for w, t, c in zip(got, d.topic_steps, d.concept_steps, strict=True):
             assert (len(w.topics), len(w.concepts)) == (1 + t, 1 + c)
@@ -303,6 +307,20 @@ def _candidate(topics: list[str], concepts: list[str]) -> CandidateSet:
     return CandidateSet(Walk(0, t[0], t, c), set_hash(topics, concepts), t, c)
 
 
+def reference_documents(
+    graph: GraphRepository, sets: list[CandidateSet], top_k: int
+) -> dict[str, list[tuple[str, float]]]:
+    """The stage's in-process references, checked against the in-database query."""
+    specs = [(c.hash, [n.key for n in c.topics], [n.key for n in c.concepts]) for c in sets]
+    got = ReferenceIndex(graph.document_links(pending_only=False)).top_k(specs, top_k)
+    rows = run_test_cypher(
+        graph, "reference_documents", top_k=top_k,
+        sets=[{"hash": h, "topics": list(t), "concepts": list(c)} for h, t, c in specs],
+    )  # fmt: skip
+    assert got == {r["hash"]: list(zip(r["ids"], r["scores"], strict=True)) for r in rows}
+    return got
+
+
 def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphRepository) -> None:
     write_batch(graph, TOY)
     s1 = _candidate(["geometry"], ["z", "w"])
@@ -320,9 +338,10 @@ def test_references_rank_by_jaccard_with_ties_by_id(graph: GraphRepository) -> N
         ("d3", pytest.approx(2 / 3)), ("d5", pytest.approx(1 / 4)), ("d1", pytest.approx(1 / 7)),
     ]  # fmt: skip
     assert reference_documents(graph, [s1], top_k=2)[s1.hash] == [("a2", 1.0), ("d2", 1.0)]
-    rows = graph.read(
-        "reference_documents", sets=[{"hash": "h", "topics": ["nothing"], "concepts": []}], top_k=2
-    )
+    rows = run_test_cypher(
+        graph, "reference_documents", sets=[{"hash": "h", "topics": ["nothing"], "concepts": []}],
+        top_k=2,
+    )  # fmt: skip
     assert rows == [{"hash": "h", "ids": [], "scores": []}]
 
 

@@ -1,11 +1,11 @@
 """The walk's transition law, measured on the real server.
 
 A hand-built graph with known counts; 10,000 seeded steps per case go through one batched
-query (walk_topic_step, walk_topic_concept_step or walk_concept_step) and the empirical
-frequencies must match p ∝ (count + ε)^(1/T) · (1 + uses)^(−γ) (chi-square, p > 0.001). Each
-pick is also checked exactly against the inverse-CDF rule (first neighbour in key order whose
-cumulative weight reaches u × total) computed here, and against the in-process CSR engine
-(walk_export_nodes + walk_export_edges), which must agree pick for pick.
+query on the stored walk arrays (walk_step) and the empirical frequencies must match
+p ∝ (count + ε)^(1/T) · (1 + uses)^(−γ) (chi-square, p > 0.001). Each pick is also checked
+exactly against the inverse-CDF rule (first neighbour in key order whose cumulative weight
+reaches u × total) computed here, and against the in-process numpy walk (tests/walk_reference)
+over the graph's export, which must agree pick for pick.
 """
 
 from __future__ import annotations
@@ -19,9 +19,20 @@ from scipy.stats import chisquare
 
 from kgsynth.config import SampleConfig
 from kgsynth.graph import GraphRepository
-from kgsynth.stages.sample.walk import CsrStepper, CypherStepper, Phase, StepRequest
+from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
+from kgsynth.stages.sample.walk import Phase, StepRequest
+from tests.walk_reference import NumpyWalk
 
 pytestmark = pytest.mark.graph
+
+
+def stepper(graph: GraphRepository, cfg: SampleConfig) -> ArrayStepper:
+    return ArrayStepper(graph, ensure_walk_arrays(graph, cfg))
+
+
+def reference(graph: GraphRepository, cfg: SampleConfig) -> NumpyWalk:
+    return NumpyWalk(graph.walkable_nodes(), graph.counted_edges(), cfg)
+
 
 EPS = 1e-5
 STEPS = 10_000
@@ -114,7 +125,7 @@ def test_transition_frequencies_match_the_law(walk_graph: GraphRepository, case:
     cfg = dataclasses.replace(SampleConfig(), temperature=temperature, coverage_bias=gamma)
     draws = np.random.default_rng(20261121).random(STEPS)
     requests = [StepRequest(start, float(u), visited) for u in draws]
-    picks = CypherStepper(walk_graph, cfg).step(phase, requests)  # one query, 10k walks
+    picks = stepper(walk_graph, cfg).step(phase, requests)  # one query, 10k walks
 
     assert all(p is not None for p in picks)
     seen = Counter(p.key for p in picks if p is not None)
@@ -128,9 +139,8 @@ def test_transition_frequencies_match_the_law(walk_graph: GraphRepository, case:
     # Every single pick is the inverse-CDF pick of its draw...
     expected = [inverse_cdf_pick(counts, temperature, gamma, float(u)) for u in draws]
     assert [p.key for p in picks if p is not None] == expected
-    # ...and the in-process CSR engine, fed the same draws, agrees pick for pick.
-    csr = CsrStepper.from_store(walk_graph, cfg)
-    assert csr.step(phase, requests) == picks
+    # ...and the in-process numpy walk, fed the same draws, agrees pick for pick.
+    assert reference(walk_graph, cfg).step(phase, requests) == picks
 
 
 def test_dead_ends_return_none(walk_graph: GraphRepository) -> None:
@@ -142,26 +152,21 @@ def test_dead_ends_return_none(walk_graph: GraphRepository) -> None:
         StepRequest("t0", 0.999, ("t0",)),  # a live walk among them
     ]
     phase: Phase = "topic"
-    picks = CypherStepper(walk_graph, cfg).step(phase, requests)
+    picks = stepper(walk_graph, cfg).step(phase, requests)
     assert [p.key if p else None for p in picks] == [None, None, None, "t4"]
-    assert CsrStepper.from_store(walk_graph, cfg).step(phase, requests) == picks
+    assert reference(walk_graph, cfg).step(phase, requests) == picks
     # t2 has no key concepts, c4 only c0 as a concept neighbour.
-    assert CypherStepper(walk_graph, cfg).step("topic_concept", [StepRequest("t2", 0.1, ())]) == [
+    assert stepper(walk_graph, cfg).step("topic_concept", [StepRequest("t2", 0.1, ())]) == [None]
+    assert stepper(walk_graph, cfg).step("concept", [StepRequest("c4", 0.1, ("c4", "c0"))]) == [
         None
     ]
-    assert CypherStepper(walk_graph, cfg).step(
-        "concept", [StepRequest("c4", 0.1, ("c4", "c0"))]
-    ) == [None]
 
 
 def test_export_holds_the_walk_graph(walk_graph: GraphRepository) -> None:
     nodes = {(r["label"], r["key"]): r["uses"] for r in walk_graph.read("walk_export_nodes")}
     assert {k: v for (label, k), v in nodes.items() if label == "Concept"} == USES
     assert {k for (label, k) in nodes if label == "Topic"} == {f"t{i}" for i in range(5)}
-    edges = {
-        (r["a_label"], r["a_key"], r["b_label"], r["b_key"]): r["count"]
-        for r in walk_graph.read("walk_export_edges")
-    }
+    edges = {(e.a_label, e.a_key, e.b_label, e.b_key): e.count for e in walk_graph.counted_edges()}
     assert len(edges) == len(TOPIC_EDGES) + len(TOPIC_CONCEPT_EDGES) + len(CONCEPT_EDGES)
     assert edges[("Topic", "t0", "Topic", "t4")] == 4
     assert edges[("Topic", "t0", "Concept", "c1")] == 5

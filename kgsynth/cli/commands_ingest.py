@@ -66,7 +66,7 @@ def do_ingest(
     """Ingest step shared by ``ingest`` and ``demo``: run, write the manifest, print a summary."""
     from kgsynth.prompts import check_prompts
     from kgsynth.runs import RunFolder
-    from kgsynth.stages.ingest import run_ingest
+    from kgsynth.stages.ingest import count_into, run_ingest
 
     check_prompts(settings.prompts)
 
@@ -75,8 +75,10 @@ def do_ingest(
         report = run_ingest(
             store, settings, paths, run,
             backend_factory=lambda: load_model(settings.llm, settings.home),
-            on_progress=lambda n, total: advance(n, total=total),
+            on_progress=lambda n, total: advance(n, total=total), count=False,
         )  # fmt: skip
+    with progress_bar("co-occurrence edges", None) as advance:
+        count_into(report, store, lambda _, done, total: advance(total=total, completed=done))
     dedup_report = run_dedup_with_progress(store, settings) if dedup else None
     counts = store.graph_counts().as_dict()
     manifest = {"report": dataclasses.asdict(report), "graph": counts,

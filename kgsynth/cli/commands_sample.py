@@ -37,11 +37,16 @@ def sample(
     avoid_share: Annotated[
         float, typer.Option(help="Share of an item's concepts that makes a set avoided.")
     ] = 1.0,
+    min_documents: Annotated[
+        int | None,
+        typer.Option(help="Walk only onto topics/concepts in at least this many documents (1)."),
+    ] = None,
 ) -> None:
     """Sample concept sets with random walks over the co-occurrence graph (run as Cypher).
 
     Per topic and epoch: 1-2 topic steps, one step to a key concept, 3-4 key-concept steps,
-    p ∝ (count + ε)^(1/T). Each set gets its top reference documents by Jaccard similarity.
+    p ∝ (count + ε)^(1/T), on neighbour arrays stored in the graph (rebuilt when stale).
+    Each set gets its top reference documents by Jaccard similarity.
     Writes runs/<run id>/concept_sets/*.parquet and Run/ConceptSet nodes in the graph.
     With --avoid-benchmarks, a set that contains all (--avoid-share) of the concepts of an
     item stored by `kgsynth benchmark add` is dropped and counted.
@@ -50,6 +55,7 @@ def sample(
     settings = s.updated(sample=changed(
         s.sample, epochs=epochs, seed=seed, temperature=temperature, references=references,
         coverage_bias=coverage_bias, skip_used=skip_used, max_sets=max_sets,
+        min_documents=min_documents,
     ))  # fmt: skip
     with open_graph(settings) as store:
         do_sample(store, settings, avoid_share if avoid_benchmarks else None)

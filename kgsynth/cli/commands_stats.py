@@ -32,6 +32,10 @@ def stats(
         counts = store.graph_counts().as_dict()
         review = store.review_counts()
         counts.update(review_queue=review.queued, kept_apart=review.kept_apart)
+        threshold = settings.sample.min_documents
+        walkable = store.walkable_counts(threshold)
+        counts[f"walkable topics (min_documents {threshold})"] = walkable["topics"]
+        counts[f"walkable concepts (min_documents {threshold})"] = walkable["concepts"]
         cov = None
         if coverage:
             from kgsynth.analysis.coverage import coverage as coverage_report

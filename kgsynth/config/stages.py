@@ -72,9 +72,13 @@ class SampleConfig:
     # At a node with no (unvisited) neighbour: "end_phase" ends the current phase early and goes
     # on with the next phase from that node; "end_walk" ends the whole walk. Both are recorded.
     dead_end: str = "end_phase"
+    # Topics and key concepts mentioned by fewer documents are not walked onto (nor started
+    # from). 1 = the paper; MathScale drops concepts seen once, i.e. 2.
+    min_documents: int = 1
 
     def validate(self) -> None:
         positive("sample.epochs", self.epochs)
+        positive("sample.min_documents", self.min_documents)
         min_max("sample topic steps", self.topic_steps_min, self.topic_steps_max, low=0)
         min_max("sample concept steps", self.concept_steps_min, self.concept_steps_max, low=0)
         if self.epsilon <= 0:

@@ -11,6 +11,7 @@ analysis call the methods.
 from __future__ import annotations
 
 from kgsynth.graph.repository.benchmarks import BenchmarkItemKeys, BenchmarkOps, BenchmarkSummary
+from kgsynth.graph.repository.cooccurrence import CooccurrenceOps
 from kgsynth.graph.repository.dedup import DedupOps, MergedBatch, UndoneMerge
 from kgsynth.graph.repository.explore import ConceptName, ExploreOps
 from kgsynth.graph.repository.generate import GenerateOps
@@ -18,7 +19,7 @@ from kgsynth.graph.repository.ingest import IngestBatch, IngestOps
 from kgsynth.graph.repository.migrations import MigrationOps
 from kgsynth.graph.repository.review import QueuedPair, ReviewCounts, ReviewOps
 from kgsynth.graph.repository.runs import RunOps
-from kgsynth.graph.repository.sample import SampleOps, SetKeys, Stepped
+from kgsynth.graph.repository.sample import SampleOps
 from kgsynth.graph.repository.statistics import (
     DegreeCount,
     GraphEdge,
@@ -27,14 +28,17 @@ from kgsynth.graph.repository.statistics import (
     StatisticsOps,
 )
 from kgsynth.graph.repository.stats import EdgeCoverage, GraphCounts, NodeCoverage, StatsOps
+from kgsynth.graph.repository.walk_arrays import WalkArrayOps
 from kgsynth.graph.store import GraphStore
 
 
 class GraphRepository(
     IngestOps,
+    CooccurrenceOps,
     DedupOps,
     ReviewOps,
     SampleOps,
+    WalkArrayOps,
     GenerateOps,
     RunOps,
     StatsOps,
@@ -63,7 +67,5 @@ __all__ = [
     "QueuedPair",
     "ReviewCounts",
     "Ranked",
-    "SetKeys",
-    "Stepped",
     "UndoneMerge",
 ]

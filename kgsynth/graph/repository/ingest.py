@@ -10,19 +10,18 @@ from kgsynth.graph.store import GraphStore, Row
 
 @dataclass(frozen=True)
 class IngestBatch:
-    """Every row one ingest batch writes (see the ``write_*``, ``link_*`` and ``add_*``
-    .cypher files for each row's fields); ``now`` is the batch's ISO time."""
+    """Every row one ingest batch writes (see the ``write_*`` and ``link_*`` .cypher files for
+    each row's fields); ``now`` is the batch's ISO time, ``batch`` an id new per batch (the
+    link queries link only the documents that this batch created)."""
 
     now: str
+    batch: str
     documents: list[Row]
     topics: list[Row]
     concepts: list[Row]
     document_topics: list[Row]
     mentions: list[Row]
     listings: list[Row]
-    topic_pairs: list[Row]
-    topic_concept_pairs: list[Row]
-    concept_pairs: list[Row]
 
 
 class IngestOps(GraphStore):
@@ -32,18 +31,16 @@ class IngestOps(GraphStore):
         return {r["id"]: r["text_hash"] or "" for r in rows}
 
     def write_ingest_batch(self, batch: IngestBatch) -> None:
-        """Nodes, links and co-occurrence counts of one batch, in ONE transaction (a crash
-        never leaves a document without its counts)."""
+        """Nodes and links of one batch, in ONE transaction; the new documents are marked
+        uncounted (their co-occurrence is added by the counted stage)."""
+        b = batch.batch
         self.write_many(
             [
-                ("write_documents", {"rows": batch.documents, "now": batch.now}),
+                ("write_documents", {"rows": batch.documents, "now": batch.now, "batch": b}),
                 ("write_topics", {"rows": batch.topics}),
                 ("write_concepts", {"rows": batch.concepts}),
-                ("link_document_topics", {"rows": batch.document_topics}),
-                ("link_document_concepts", {"rows": batch.mentions}),
+                ("link_document_topics", {"rows": batch.document_topics, "batch": b}),
+                ("link_document_concepts", {"rows": batch.mentions, "batch": b}),
                 ("link_topic_concepts", {"rows": batch.listings}),
-                ("add_topic_cooccurrence", {"rows": batch.topic_pairs}),
-                ("add_topic_concept_cooccurrence", {"rows": batch.topic_concept_pairs}),
-                ("add_concept_cooccurrence", {"rows": batch.concept_pairs}),
             ]
         )

@@ -3,7 +3,8 @@
 Documents are streamed in chunks; each chunk drops ids already in the graph, extracts the
 concepts of documents that do not carry them (one batched LLM call per chunk) and writes the
 chunk in one transaction. A crash or Ctrl-C loses at most the chunk in progress; a re-run
-skips every document already written, so nothing is counted twice.
+skips every document already written. Co-occurrence is counted once at the end, for every
+document not counted yet (also those a crashed run left), exactly once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING
 from kgsynth.batching import batched
 from kgsynth.errors import InputError
 from kgsynth.records import Document, Extraction, Reject
-from kgsynth.stages.ingest.build import write_batch
+from kgsynth.stages.ingest.build import write_documents
+from kgsynth.stages.ingest.counting import count_cooccurrence
 from kgsynth.stages.ingest.identity import DocumentIds
 from kgsynth.stages.ingest.names import screen
 from kgsynth.stages.ingest.read import input_files, read_documents, suffix
@@ -45,6 +47,9 @@ class IngestReport:
     junk_names: int = 0  # topic/concept names dropped by name hygiene (rejects/names.jsonl)
     elapsed_s: float = 0.0
     model: str | None = None
+    counting: str = "none"  # how co-occurrence was counted: "rebuild", "incremental", "none"
+    counting_s: float = 0.0
+    cooccurrence_rows: int = 0  # CO_OCCURS rows written (created or added to)
     reject_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -67,6 +72,18 @@ def count_documents(paths: Iterable[Path]) -> int:
     return total
 
 
+def count_into(
+    report: IngestReport,
+    store: GraphRepository,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Count the co-occurrence of every uncounted document; record how on ``report``."""
+    counted = count_cooccurrence(store, on_progress=on_progress)
+    report.counting, report.counting_s = counted.path, round(counted.elapsed_s, 3)
+    report.cooccurrence_rows = counted.edges
+    report.elapsed_s += counted.elapsed_s
+
+
 def run_ingest(
     store: GraphRepository,
     settings: Settings,
@@ -74,15 +91,21 @@ def run_ingest(
     run: RunFolder,
     backend_factory: Callable[[], LLMBackend],
     on_progress: Progress | None = None,
+    count: bool = True,
 ) -> IngestReport:
-    """Ingest ``paths`` into the graph; rejects go to ``run``'s rejects folder."""
+    """Ingest ``paths`` into the graph; rejects go to ``run``'s rejects folder.
+
+    With ``count`` (the default) co-occurrence is counted at the end; a caller that wants its
+    own progress display passes False and calls :func:`count_into` itself.
+    """
     from kgsynth.stages.ingest.extract import extract
 
     report = IngestReport()
     start = time.perf_counter()
     total = count_documents(paths)
     backend: LLMBackend | None = None
-    chunk_size = max(2 * settings.llm.batch_size, 32)
+    # Graph writes want big transactions; extraction sub-batches a chunk itself (and caches).
+    chunk_size = max(2 * settings.llm.batch_size, settings.neo4j.batch_size // 4, 32)
     ids = DocumentIds()
     for chunk in batched(read_documents(paths), chunk_size):
         docs = [d for d in chunk if isinstance(d, Document)]
@@ -117,7 +140,7 @@ def run_ingest(
             else:
                 report.extracted += 1
         if pairs:
-            report.written += len(write_batch(store, pairs).documents)
+            report.written += len(write_documents(store, pairs).documents)
         if on_progress:
             on_progress(len(chunk), total)
     if report.read == 0:
@@ -128,6 +151,8 @@ def run_ingest(
             f"no usable documents in {where}: all {report.rejected} "
             f"rows were rejected; reasons in {run.path / 'rejects'}"
         )
+    if count:
+        count_into(report, store)
     report.elapsed_s = time.perf_counter() - start
     report.reject_reasons = dict(run.rejected)
     return report

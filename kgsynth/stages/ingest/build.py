@@ -1,24 +1,24 @@
-"""Graph build: write documents, topics, key concepts and co-occurrence counts.
+"""Graph build: write documents, topics, key concepts and their links.
 
-Reads (Document, Extraction) pairs and writes, per batch and in ONE transaction (so a crash
-never leaves a document without its counts, and a re-run never counts it twice):
-``Document``, ``Topic``, ``Concept`` nodes, ``HAS_TOPIC``/``MENTIONS``/``HAS_CONCEPT`` links
-and ``CO_OCCURS {count}`` edges of the three sub-graphs, where count = number of documents in
-which both ends occur (docs/method.md, "Concept graph"). Counts are aggregated in Python per
-batch before the write, so a hub concept is merged once per batch, not once per document.
+Reads (Document, Extraction) pairs and writes, per batch and in ONE transaction:
+``Document``, ``Topic``, ``Concept`` nodes and ``HAS_TOPIC``/``MENTIONS``/``HAS_CONCEPT``
+links. New documents are marked ``uncounted``; their ``CO_OCCURS`` counts (docs/method.md,
+"Concept graph") are added by the counted stage (:mod:`kgsynth.stages.ingest.counting`), once
+per ingest, not per batch.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from kgsynth.graph.repository import IngestBatch
 from kgsynth.keys import normalize_key, text_hash
 from kgsynth.records import Document, Extraction
+from kgsynth.stages.ingest.counting import count_cooccurrence
 
 if TYPE_CHECKING:
     from kgsynth.graph import GraphRepository
@@ -55,16 +55,13 @@ def document_sets(
 def batch_rows(
     pairs: Sequence[tuple[Document, Extraction]], aliases: dict[str, str]
 ) -> IngestBatch:
-    """All rows for one batch, with co-occurrence counts aggregated over the batch."""
+    """All rows for one batch (HAS_CONCEPT listings aggregated per pair over the batch)."""
     docs: list[dict[str, Any]] = []
     topic_rows: dict[str, dict[str, str]] = {}
     concept_rows: dict[str, dict[str, str]] = {}
     doc_topics: list[dict[str, str]] = []
-    mention_rows: list[dict[str, str]] = []
+    mention_rows: list[dict[str, Any]] = []
     has_concept: Counter[tuple[str, str]] = Counter()
-    tt: Counter[tuple[str, str]] = Counter()
-    tc: Counter[tuple[str, str]] = Counter()
-    cc: Counter[tuple[str, str]] = Counter()
     for doc, ex in pairs:
         topics, concepts, listings, mentions = document_sets(ex, aliases)
         docs.append(
@@ -80,38 +77,40 @@ def batch_rows(
             doc_topics.append({"doc": doc.id, "key": key})
         for key, name in concepts.items():
             concept_rows.setdefault(key, {"key": key, "name": name})
-        mention_rows.extend({"doc": doc.id, "key": k, "raw": raw} for k, raw in mentions)
+        used: dict[str, list[str]] = {}
+        for key, raw in mentions:
+            used.setdefault(key, []).append(raw)
+        mention_rows.extend({"doc": doc.id, "key": k, "keys": raws} for k, raws in used.items())
         has_concept.update(listings)
-        tkeys, ckeys = sorted(topics), sorted(concepts)
-        tt.update(combinations(tkeys, 2))
-        tc.update((t, c) for t in tkeys for c in ckeys)
-        cc.update(combinations(ckeys, 2))
-
-    def counted(counter: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
-        return [{"a": a, "b": b, "n": n} for (a, b), n in sorted(counter.items())]
-
     return IngestBatch(
         now=datetime.now(UTC).isoformat(timespec="seconds"),
+        batch=uuid.uuid4().hex,
         documents=docs,
         topics=list(topic_rows.values()),
         concepts=list(concept_rows.values()),
         document_topics=doc_topics,
         mentions=mention_rows,
         listings=[{"topic": t, "concept": c, "n": n} for (t, c), n in sorted(has_concept.items())],
-        topic_pairs=counted(tt),
-        topic_concept_pairs=counted(tc),
-        concept_pairs=counted(cc),
     )
 
 
-def write_batch(
+def write_documents(
     store: GraphRepository, pairs: Sequence[tuple[Document, Extraction]]
 ) -> IngestBatch:
-    """Resolve merged concept names, then write one batch in a single transaction."""
+    """Resolve merged concept names, then write one batch in a single transaction (no counts)."""
     raw_keys = sorted(
         {normalize_key(c) for _, ex in pairs for names in ex.concepts.values() for c in names}
         - {""}
     )
     rows = batch_rows(pairs, store.resolve_aliases(raw_keys))
     store.write_ingest_batch(rows)
+    return rows
+
+
+def write_batch(
+    store: GraphRepository, pairs: Sequence[tuple[Document, Extraction]]
+) -> IngestBatch:
+    """Write one batch and add its co-occurrence counts (small graphs, tests, benchmarks)."""
+    rows = write_documents(store, pairs)
+    count_cooccurrence(store)
     return rows

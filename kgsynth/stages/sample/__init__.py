@@ -6,10 +6,12 @@ MENTIONS links) and writes, for one run:
 - the run folder's ``concept_sets`` table: one parquet shard per batch of walks (schema
   :data:`kgsynth.tables.CONCEPT_SETS_SCHEMA`, read by the generate stage), with completion
   markers, so a resumed run skips finished shards;
-- in the graph, after the last walk: ``(:Run {kind: "sample"})-[:SAMPLED]->(:ConceptSet)``,
-  ``INCLUDES {pos}`` links to its topics and key concepts, ``REFERENCES {rank, jaccard}`` links
-  to its reference documents. Storing the sets only after all walks keeps ``coverage_bias``
-  about earlier runs: a run never biases itself with its own sets.
+- in the graph, after the last walk, the sets with their members and references
+  (:mod:`kgsynth.stages.sample.persist`). Storing the sets only after all walks keeps
+  ``coverage_bias`` about earlier runs: a run never biases itself with its own sets.
+
+Walks run on neighbour arrays stored in the graph (:mod:`kgsynth.stages.sample.arrays`),
+rebuilt first when the graph or the walk settings changed since they were built.
 
 Per walk (see :mod:`kgsynth.stages.sample.walk` for the walk itself), in order:
 
@@ -18,8 +20,8 @@ Per walk (see :mod:`kgsynth.stages.sample.walk` for the walk itself), in order:
    a set it rejects is counted as avoided and dropped;
 3. a set whose canonical hash (:func:`kgsynth.keys.set_hash`) this run already kept is a
    duplicate; with ``skip_used`` a set that another run sampled is skipped too;
-4. the rest get their top ``references`` documents by Jaccard similarity (in Cypher, batched),
-   until ``max_sets`` sets are kept.
+4. the rest get their top ``references`` documents by Jaccard similarity (exact, computed in
+   process: :mod:`kgsynth.stages.sample.references`), until ``max_sets`` sets are kept.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ import pyarrow.parquet as pq
 
 from kgsynth.config import SampleConfig, Settings
 from kgsynth.errors import InputError
-from kgsynth.graph.repository import SetKeys
 from kgsynth.keys import set_hash
 from kgsynth.records import Reject
 from kgsynth.runs import RunFolder, utc_now
-from kgsynth.stages.sample.walk import CypherStepper, Node, Walk, epoch_draws, run_walks
+from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
+from kgsynth.stages.sample.persist import persist
+from kgsynth.stages.sample.references import ReferenceIndex
+from kgsynth.stages.sample.walk import Node, Walk, epoch_draws, run_walks
 from kgsynth.tables import CONCEPT_SETS_SCHEMA, CONCEPT_SETS_TABLE
 
 if TYPE_CHECKING:
@@ -50,10 +54,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CAPTION_CHARS = 120
+__all__ = ["CONCEPT_SETS_SCHEMA", "CandidateSet", "SampleReport", "run_sample"]
 
 
-#: The concept_sets table, exactly as the generate stage reads it.
 @dataclass(frozen=True)
 class SampleReport:
     """What one sample run did.
@@ -111,12 +114,6 @@ def concept_set(walk: Walk) -> CandidateSet:
     return CandidateSet(walk, digest, topics, concepts)
 
 
-def caption(topics: list[Node], concepts: list[Node], limit: int = CAPTION_CHARS) -> str:
-    """A short readable name: ``"Topic / Topic: concept, concept"``, cut at ``limit``."""
-    text = " / ".join(n.name for n in topics) + ": " + ", ".join(n.name for n in concepts)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def run_sample(
     store: GraphRepository,
     settings: Settings,
@@ -139,16 +136,23 @@ def run_sample(
         seed=cfg.seed,
         model=None,
     )
-    topics = sorted((Node(k, n) for k, n in store.walk_topics()), key=_key)
+    tick = time.perf_counter()
+    index = ensure_walk_arrays(store, cfg)
+    timings = {"arrays_s": time.perf_counter() - tick, "walk_s": 0.0, "references_s": 0.0}
+    topics = index.topics
     if not topics:
-        raise InputError("the graph has no topics to start walks from; run 'kgsynth ingest' first")
+        raise InputError(
+            "the graph has no topics to start walks from"
+            + (f" (none in >= {cfg.min_documents} documents)" if cfg.min_documents > 1 else "")
+            + "; run 'kgsynth ingest' first"
+        )
     total = cfg.epochs * len(topics)
     counts = _Counts()
     seen: set[str] = set()
     used_before: set[str] = set()
-    stepper = CypherStepper(store, cfg)
+    stepper = ArrayStepper(store, index)
+    references: ReferenceIndex | None = None
     shard = 0
-    timings = {"walk_s": 0.0, "references_s": 0.0}
     for epoch, first, starts, t_steps, c_steps, u in _batches(cfg, topics):
         if cfg.max_sets is not None and counts.sets >= cfg.max_sets:
             break
@@ -160,14 +164,19 @@ def run_sample(
             timings["walk_s"] += time.perf_counter() - tick
             kept = _select(store, cfg, run, walks, counts, seen, used_before, avoid)
             tick = time.perf_counter()
-            refs = reference_documents(store, kept, cfg.references)
+            if references is None:
+                references = ReferenceIndex(store.document_links(pending_only=False))
+            refs = references.top_k(
+                [(c.hash, [n.key for n in c.topics], [n.key for n in c.concepts]) for c in kept],
+                cfg.references,
+            )
             timings["references_s"] += time.perf_counter() - tick
             run.write_shard(CONCEPT_SETS_TABLE, shard, _table(run.run_id, cfg.seed, kept, refs))
         shard += 1
         if on_progress is not None:
             on_progress(min(epoch * len(topics) + first + len(starts), total), total)
     tick = time.perf_counter()
-    persisted = persist(store, settings, run)
+    persisted = persist(store, run, CONCEPT_SETS_TABLE)
     timings["persist_s"] = time.perf_counter() - tick
     elapsed = time.perf_counter() - began
     report = SampleReport(
@@ -190,16 +199,13 @@ def run_sample(
             "params": dataclasses.asdict(cfg),
             "seed": cfg.seed,
             "counts": {**summary, "persisted": persisted, "topics": len(topics), "shards": shard},
+            "walk_arrays": json.loads(index.signature),
             "timings": {k: round(v, 3) for k, v in timings.items()},
             "graph": store.graph_counts().as_dict(),
         }
     )
     log.info("sample %s: %d sets from %d walks", run.run_id, counts.sets, counts.walks)
     return report
-
-
-def _key(n: Node) -> str:
-    return n.key
 
 
 def _batches(
@@ -262,16 +268,6 @@ def _select(
     return kept
 
 
-def reference_documents(
-    store: GraphRepository, sets: list[CandidateSet], top_k: int
-) -> dict[str, list[tuple[str, float]]]:
-    """Per set hash, its top ``top_k`` documents as (id, jaccard), best first (one query)."""
-    if not sets:
-        return {}
-    keys = [SetKeys(c.hash, [n.key for n in c.topics], [n.key for n in c.concepts]) for c in sets]
-    return store.reference_documents(keys, top_k)
-
-
 def _table(
     run_id: str, seed: int, sets: list[CandidateSet], refs: dict[str, list[tuple[str, float]]]
 ) -> pa.Table:
@@ -308,30 +304,3 @@ def _count_finished_shard(
     counts.sets += len(hashes)
     counts.dead_ends += sum(table.column("dead_end").to_pylist())
     seen.update(hashes)
-
-
-def persist(store: GraphRepository, settings: Settings, run: RunFolder) -> int:
-    """Write the run's concept sets into the graph (batched, idempotent); returns the count."""
-    table = run.read_table(CONCEPT_SETS_TABLE)
-    rows = []
-    for r in table.to_pylist():
-        topics = [Node(k, n) for k, n in zip(r["topic_keys"], r["topics"], strict=True)]
-        concepts = [Node(k, n) for k, n in zip(r["concept_keys"], r["concepts"], strict=True)]
-        nt = len(topics)
-        rows.append(
-            {
-                "hash": r["set_hash"],
-                "name": caption(topics, concepts),
-                "size": nt + len(concepts),
-                "topics": [{"key": n.key, "pos": i} for i, n in enumerate(topics)],
-                "concepts": [{"key": n.key, "pos": nt + i} for i, n in enumerate(concepts)],
-                "refs": [
-                    {"id": d, "rank": i + 1, "jaccard": s}
-                    for i, (d, s) in enumerate(
-                        zip(r["reference_doc_ids"], r["reference_scores"], strict=True)
-                    )
-                ],
-            }
-        )
-    batch = max(1, settings.neo4j.batch_size // 4)
-    return store.write_concept_sets(run.run_id, rows, batch)

@@ -23,29 +23,25 @@ Reproducibility: every random number comes from numpy, seeded from ``(seed, epoc
 permutation of the key-ordered topic list (the order in which the epoch's walks run, so a capped
 run is a random subset of starts, not the alphabetically first), the step counts and one
 uniform per step slot of each walk. A step picks, among the neighbours in key order, the first
-whose cumulative weight reaches ``u * total``. So the same seed on the same graph gives the same
-walks on ArcadeDB, on Neo4j and in the numpy CSR engine, whatever the batch size (keys
-compare as strings alike in all three for text in Unicode's Basic Multilingual Plane; the
-weights are summed left to right in key order in all three).
+whose cumulative weight (visited neighbours left out) reaches ``u * total``. So the same seed
+on the same graph gives the same walks on ArcadeDB, on Neo4j and in an in-process numpy walk
+over the same arrays, whatever the batch size.
 
-Engines: :class:`CypherStepper` advances a whole batch of walks by one step per query (so a
-batch costs ``topic_steps_max + 1 + concept_steps_max`` round trips); :class:`CsrStepper` does
-the same in process over a CSR export of the graph (the benchmark's reference, and a check that
-the Cypher walk does what the specification says).
+Engine: :class:`kgsynth.stages.sample.arrays.ArrayStepper` advances a whole batch of walks by
+one step per query on neighbour arrays stored in the graph (a batch costs
+``topic_steps_max + 1 + concept_steps_max`` round trips). Only topics and key concepts
+mentioned by at least ``min_documents`` documents are walked onto.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
 from kgsynth.config import SampleConfig
-
-if TYPE_CHECKING:
-    from kgsynth.graph import GraphRepository
 
 Phase = Literal["topic", "topic_concept", "concept"]
 
@@ -168,177 +164,3 @@ def run_walks(
         for i in advance("concept", t_max + 1 + s, who):
             ended[i] = True
     return walks
-
-
-class CypherStepper:
-    """Steps through the graph's ``walk_*_step`` queries: one query per step slot.
-
-    The query groups the walks by the node they stand on, so walks that meet at a hub share
-    one expansion of its neighbours.
-    """
-
-    def __init__(self, store: GraphRepository, cfg: SampleConfig) -> None:
-        self.store = store
-        self.params: dict[str, Any] = {
-            "epsilon": cfg.epsilon,
-            "temperature": cfg.temperature,
-            "coverage_bias": cfg.coverage_bias,
-        }
-
-    def step(self, phase: Phase, requests: Sequence[StepRequest]) -> list[Node | None]:
-        walks = [
-            {"i": i, "key": r.key, "u": r.u, "visited": list(r.visited)}
-            for i, r in enumerate(requests)
-        ]
-        out: list[Node | None] = [None] * len(requests)
-        for stepped in self.store.walk_step(phase, walks, self.params):
-            out[stepped.walk] = Node(stepped.key, stepped.name)
-        return out
-
-
-@dataclass(frozen=True)
-class _Csr:
-    """Neighbours of each source node in key order, with their step weights."""
-
-    indptr: np.ndarray
-    targets: np.ndarray  # indices into the target label's node list
-    weights: np.ndarray
-    cumsum: np.ndarray  # per-source running sums, for steps with nothing to exclude
-
-
-class CsrStepper:
-    """The same steps in process, over the graph exported once into CSR arrays.
-
-    Weights are computed exactly as the Cypher queries compute them and summed in the same
-    (key) order, so for the same draws both engines pick the same neighbours.
-    """
-
-    def __init__(
-        self,
-        nodes: Sequence[dict[str, Any]],
-        edges: Sequence[dict[str, Any]],
-        cfg: SampleConfig,
-    ) -> None:
-        """``nodes``/``edges`` are the rows of ``walk_export_nodes`` / ``walk_export_edges``."""
-        by_label: dict[str, list[dict[str, Any]]] = {"Topic": [], "Concept": []}
-        for row in nodes:
-            by_label[row["label"]].append(row)
-        self.nodes: dict[str, list[Node]] = {}
-        self.index: dict[str, dict[str, int]] = {}
-        factor: dict[str, np.ndarray] = {}
-        for label, rows in by_label.items():
-            rows.sort(key=lambda r: r["key"])
-            self.nodes[label] = [Node(r["key"], r["name"]) for r in rows]
-            self.index[label] = {r["key"]: i for i, r in enumerate(rows)}
-            uses = np.array([r["uses"] for r in rows], dtype=np.float64)
-            factor[label] = (
-                np.ones(len(rows))
-                if cfg.coverage_bias == 0
-                else np.power(1.0 + uses, -cfg.coverage_bias)
-            )
-        pairs: dict[Phase, tuple[list[int], list[int], list[int]]] = {
-            p: ([], [], []) for p in PHASES
-        }
-        for e in edges:
-            kind = (e["a_label"], e["b_label"])
-            if e["a_key"] not in self.index[kind[0]] or e["b_key"] not in self.index[kind[1]]:
-                continue  # an end outside the walkable nodes (e.g. a merged alias)
-            a, b = self.index[kind[0]][e["a_key"]], self.index[kind[1]][e["b_key"]]
-            if kind == ("Topic", "Topic"):
-                _add(pairs["topic"], a, b, e["count"], both=True)
-            elif kind == ("Concept", "Concept"):
-                _add(pairs["concept"], a, b, e["count"], both=True)
-            elif kind == ("Topic", "Concept"):
-                _add(pairs["topic_concept"], a, b, e["count"], both=False)
-            else:
-                _add(pairs["topic_concept"], b, a, e["count"], both=False)
-        labels: dict[Phase, tuple[str, str]] = {
-            "topic": ("Topic", "Topic"),
-            "topic_concept": ("Topic", "Concept"),
-            "concept": ("Concept", "Concept"),
-        }
-        self.labels = labels
-        self.csr: dict[Phase, _Csr] = {}
-        for phase, (src, dst, cnt) in pairs.items():
-            s_label, t_label = labels[phase]
-            self.csr[phase] = _build_csr(
-                np.array(src, dtype=np.int64),
-                np.array(dst, dtype=np.int64),
-                np.array(cnt, dtype=np.float64),
-                len(self.nodes[s_label]),
-                factor[t_label],
-                cfg,
-            )
-
-    @classmethod
-    def from_store(cls, store: GraphRepository, cfg: SampleConfig) -> CsrStepper:
-        """Export the graph once (two queries) and build the CSR arrays."""
-        return cls(store.walk_export_nodes(), store.walk_export_edges(), cfg)
-
-    def step(self, phase: Phase, requests: Sequence[StepRequest]) -> list[Node | None]:
-        s_label, t_label = self.labels[phase]
-        csr, index, targets = self.csr[phase], self.index[s_label], self.nodes[t_label]
-        t_index = self.index[t_label]
-        out: list[Node | None] = []
-        for r in requests:
-            src = index.get(r.key)
-            lo, hi = (0, 0) if src is None else (int(csr.indptr[src]), int(csr.indptr[src + 1]))
-            if hi == lo:
-                out.append(None)
-                continue
-            nbrs = csr.targets[lo:hi]
-            # Visited nodes among the neighbours (sorted by index, so a binary search finds them).
-            gone = np.array([t_index[k] for k in r.visited if k in t_index], dtype=np.int64)
-            at = np.searchsorted(nbrs, gone)
-            at = at[(at < len(nbrs)) & (nbrs[np.minimum(at, len(nbrs) - 1)] == gone)]
-            if len(at) == len(nbrs):
-                out.append(None)
-                continue
-            if len(at):
-                keep = np.ones(len(nbrs), dtype=bool)
-                keep[at] = False
-                left = np.flatnonzero(keep)
-                running = np.cumsum(csr.weights[lo:hi][left])
-                j = int(left[np.searchsorted(running, r.u * running[-1], side="left")])
-            else:
-                running = csr.cumsum[lo:hi]
-                j = int(np.searchsorted(running, r.u * running[-1], side="left"))
-            out.append(targets[int(nbrs[j])])
-        return out
-
-
-def _add(
-    lists: tuple[list[int], list[int], list[int]], a: int, b: int, count: int, both: bool
-) -> None:
-    src, dst, cnt = lists
-    src.append(a)
-    dst.append(b)
-    cnt.append(count)
-    if both:
-        src.append(b)
-        dst.append(a)
-        cnt.append(count)
-
-
-def _build_csr(
-    src: np.ndarray,
-    dst: np.ndarray,
-    count: np.ndarray,
-    n_sources: int,
-    target_factor: np.ndarray,
-    cfg: SampleConfig,
-) -> _Csr:
-    """CSR with targets in key (= index) order per source and the Cypher queries' weights."""
-    order = np.lexsort((dst, src))
-    src, dst, count = src[order], dst[order], count[order]
-    weights = np.power(count + cfg.epsilon, 1.0 / cfg.temperature) * target_factor[dst]
-    indptr = np.zeros(n_sources + 1, dtype=np.int64)
-    np.add.at(indptr, src + 1, 1)
-    indptr = np.cumsum(indptr)
-    # Running sums restart at each source; np.cumsum over a segment adds left to right, the
-    # order the Cypher reduce uses, so the totals agree bit for bit.
-    cumsum = np.empty_like(weights)
-    for s in np.flatnonzero(np.diff(indptr)):
-        lo, hi = indptr[s], indptr[s + 1]
-        cumsum[lo:hi] = np.cumsum(weights[lo:hi])
-    return _Csr(indptr, dst, weights, cumsum)
