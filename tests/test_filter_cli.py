@@ -38,7 +38,7 @@ def test_train_then_apply_then_ingest(
     syllabus = tmp_path / "syllabus.txt"
     syllabus.write_text("\n".join(SYLLABUS) + "\n")
     fake = LabelledRater(docs)
-    monkeypatch.setattr("kgsynth.llm.base.load_backend", lambda *a, **k: fake)
+    monkeypatch.setattr("kgsynth.llm.load_backend", lambda *a, **k: fake)
     env = graph_env(settings)
 
     trained = runner.invoke(app, [

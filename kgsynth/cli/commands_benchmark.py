@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kgsynth.cli.common import Backend, console, handle_errors, settings_of
+from kgsynth.cli.common import Backend, console, handle_errors, load_model, settings_of
 from kgsynth.graph import open_graph
 
 app = typer.Typer(
@@ -37,7 +37,6 @@ def add(
     import dataclasses
 
     from kgsynth.config import changed
-    from kgsynth.llm.base import load_backend
     from kgsynth.stages.curate.benchfiles import read_benchmark
     from kgsynth.stages.curate.concepts import add_benchmark
 
@@ -48,7 +47,7 @@ def add(
     with open_graph(settings) as store:
         report = add_benchmark(
             store, items, settings,
-            backend_factory=lambda: load_backend(settings.llm, settings.home),
+            backend_factory=lambda: load_model(settings.llm, settings.home),
         )  # fmt: skip
     rejected = len(read.rejects) + len(report.rejects)
     console.print(

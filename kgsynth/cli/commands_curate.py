@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kgsynth.cli.common import Backend, console, handle_errors, progress_bar, settings_of
+from kgsynth.cli.common import (
+    Backend,
+    console,
+    handle_errors,
+    load_model,
+    progress_bar,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from kgsynth.config import CurateConfig, Settings
@@ -153,11 +160,10 @@ def _services(settings: Settings, cfg: CurateConfig, graph: bool, store: Any) ->
                 opened_store = store or stack.enter_context(open_graph(settings))
                 references = opened_store.document_texts
             if cfg.answer_samples:
-                from kgsynth.llm import load_backend
                 from kgsynth.stages.curate.agree import Agreement
 
                 model = settings.llm.answer_model or settings.llm.model
-                backend = stack.enter_context(load_backend(settings.llm, settings.home, model))
+                backend = stack.enter_context(load_model(settings.llm, settings.home, model))
                 agreement = Agreement.from_settings(backend, settings, cfg.answer_samples)
             yield references, agreement
 

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from kgsynth.cli.common import Backend, console, handle_errors, progress_bar, settings_of
+from kgsynth.cli.common import (
+    Backend,
+    console,
+    handle_errors,
+    load_model,
+    progress_bar,
+    settings_of,
+)
 from kgsynth.config import Settings, changed
 from kgsynth.graph import GraphRepository, open_graph
 
@@ -99,9 +106,7 @@ def dedup(
             console.print(f"review: {len(merged)} merged, {kept} kept apart")
             return
         if judge:
-            from kgsynth.llm.base import load_backend
-
-            with load_backend(settings.llm, settings.home) as llm:
+            with load_model(settings.llm, settings.home) as llm:
                 j = queue.judge(store, settings, llm, limit)
             console.print(
                 f"judge: {j.judged} pairs judged, {j.merged} merged, {j.kept_apart} kept apart, "

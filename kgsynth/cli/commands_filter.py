@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from kgsynth.cli.common import Backend, Device, console, handle_errors, progress_bar, settings_of
+from kgsynth.cli.common import (
+    Backend,
+    Device,
+    console,
+    handle_errors,
+    progress_bar,
+    settings_of,
+)
+from kgsynth.cli.common import load_model as load_llm
 from kgsynth.config import changed
 from kgsynth.errors import ConfigError
 
@@ -100,9 +108,7 @@ def filter_corpus(
             f"{saved.threshold}); {report.corpus.rejected} rows rejected"
         )
     else:
-        from kgsynth.llm.base import load_backend
-
-        report = run_filter(run, cfg, paths, lambda: load_backend(settings.llm, settings.home),
+        report = run_filter(run, cfg, paths, lambda: load_llm(settings.llm, settings.home),
                             progress=progress_bar)  # fmt: skip
         for it in report.iterations:
             cv = ", ".join(f"{k} {v:.3f}" for k, v in it["cv"].items() if k.endswith("_mean"))
