@@ -1,4 +1,4 @@
-"""Co-occurrence counts as a counted, exactly-once stage (METHOD.md 2.3).
+"""Co-occurrence counts as a counted, exactly-once stage (docs/method.md, "Concept graph").
 
 count(a, b) = number of documents in which both a and b occur, for the three sub-graphs
 topic–topic, topic–key concept and key concept–key concept. The counts are computed outside

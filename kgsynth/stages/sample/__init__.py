@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kgsynth.config import SampleConfig, Settings
@@ -46,6 +45,7 @@ from kgsynth.runs import RunFolder, utc_now
 from kgsynth.stages.sample.arrays import ArrayStepper, ensure_walk_arrays
 from kgsynth.stages.sample.persist import persist
 from kgsynth.stages.sample.references import ReferenceIndex
+from kgsynth.stages.sample.table import sets_table
 from kgsynth.stages.sample.walk import Node, Walk, epoch_draws, run_walks
 from kgsynth.tables import CONCEPT_SETS_SCHEMA, CONCEPT_SETS_TABLE
 
@@ -171,7 +171,7 @@ def run_sample(
                 cfg.references,
             )
             timings["references_s"] += time.perf_counter() - tick
-            run.write_shard(CONCEPT_SETS_TABLE, shard, _table(run.run_id, cfg.seed, kept, refs))
+            run.write_shard(CONCEPT_SETS_TABLE, shard, sets_table(run.run_id, cfg.seed, kept, refs))
         shard += 1
         if on_progress is not None:
             on_progress(min(epoch * len(topics) + first + len(starts), total), total)
@@ -266,30 +266,6 @@ def _select(
             kept.append(c)
             counts.sets += 1
     return kept
-
-
-def _table(
-    run_id: str, seed: int, sets: list[CandidateSet], refs: dict[str, list[tuple[str, float]]]
-) -> pa.Table:
-    rows = [
-        {
-            "run_id": run_id,
-            "set_hash": c.hash,
-            "topics": [n.name for n in c.topics],
-            "topic_keys": [n.key for n in c.topics],
-            "concepts": [n.name for n in c.concepts],
-            "concept_keys": [n.key for n in c.concepts],
-            "walk_path": c.walk.path,
-            "dead_end": c.walk.dead_end,
-            "reference_doc_ids": [d for d, _ in refs.get(c.hash, [])],
-            "reference_scores": [s for _, s in refs.get(c.hash, [])],
-            "epoch": c.walk.epoch,
-            "start_topic": c.walk.start.key,
-            "seed": seed,
-        }
-        for c in sets
-    ]
-    return pa.Table.from_pylist(rows, schema=CONCEPT_SETS_SCHEMA)
 
 
 def _count_finished_shard(
