@@ -126,7 +126,19 @@ def run_ingest(
             report.model = backend.model_name
         by_id = {d.id: d for d in fresh}
         pairs: list[tuple[Document, Extraction]] = []
-        items = extract(fresh, backend, settings.extract, settings.llm, prompts=settings.prompts)  # type: ignore[arg-type]
+        reported = 0
+
+        def extracted(done: int) -> None:
+            """Progress inside a chunk: extraction of a large chunk takes minutes."""
+            nonlocal reported
+            if on_progress and done > reported:
+                on_progress(done - reported, total)
+                reported = done
+
+        items = extract(
+            fresh, backend, settings.extract, settings.llm,  # type: ignore[arg-type]
+            on_progress=extracted, prompts=settings.prompts,
+        )  # fmt: skip
         for item in items:
             if isinstance(item, Extraction):
                 item = _screen_names(item, settings.names, run, report)
@@ -142,7 +154,7 @@ def run_ingest(
         if pairs:
             report.written += len(write_documents(store, pairs).documents)
         if on_progress:
-            on_progress(len(chunk), total)
+            on_progress(len(chunk) - reported, total)
     if report.read == 0:
         where = ", ".join(map(str, paths))
         if not report.rejected:
