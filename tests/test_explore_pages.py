@@ -87,7 +87,7 @@ def _screenshot(page: Path, out: Path) -> Path:
         str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", f"--user-data-dir={profile}", "--window-size=900,700",
-        "--virtual-time-budget=8000", f"--screenshot={out}", page.resolve().as_uri(),
+        "--virtual-time-budget=20000", f"--screenshot={out}", page.resolve().as_uri(),
     ]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     return out
