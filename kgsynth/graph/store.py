@@ -120,6 +120,15 @@ class GraphStore:
             self.write(name, rows=batch, **params)
             yield len(batch)
 
+    def delete_in_batches(self, name: str, batch_size: int) -> Iterator[int]:
+        """Run the delete query ``name`` (``LIMIT $limit``, returning ``deleted``) until it
+        deletes nothing, one transaction per batch; yields each batch's count."""
+        while True:
+            deleted = int(self.write(name, limit=batch_size)[0]["deleted"])
+            if not deleted:
+                return
+            yield deleted
+
     def run_schema(self, statement: str) -> None:
         """Run one DDL statement from a migration file in its own transaction."""
 

@@ -50,11 +50,7 @@ class CooccurrenceOps(GraphStore):
 
     def delete_cooccurrence(self, batch_size: int) -> Iterator[int]:
         """Delete every CO_OCCURS edge, one transaction per ``batch_size``; yields each count."""
-        while True:
-            deleted = self.write("delete_cooccurrence_batch", limit=batch_size)[0]["deleted"]
-            if not deleted:
-                return
-            yield deleted
+        return self.delete_in_batches("delete_cooccurrence_batch", batch_size)
 
     def create_cooccurrence(self, sub_graph: SubGraph, rows: list[Row]) -> int:
         """CREATE edges for pairs that have none ({a, b, n} rows); returns how many."""

@@ -69,11 +69,8 @@ class WalkArrayOps(GraphStore):
         self.write("set_walk_arrays_signature", signature=signature, rows=rows)
 
     def delete_walk_arrays(self, batch_size: int) -> Iterator[int]:
-        while True:
-            deleted = self.write("delete_walk_arrays_batch", limit=batch_size)[0]["deleted"]
-            if not deleted:
-                return
-            yield deleted
+        """Delete every WalkNode, one transaction per ``batch_size``; yields each count."""
+        return self.delete_in_batches("delete_walk_arrays_batch", batch_size)
 
     def write_walk_arrays(self, rows: list[Row]) -> int:
         """Store {id, nb, cw} rows in one transaction; returns how many."""
