@@ -56,7 +56,7 @@ def concept_view(repo: GraphRepository, name: str, limit: int) -> View:
     if not graph.rows:
         raise InputError(f"no concept {name!r} in the graph; {_suggest_concepts(repo, key)}")
     row = graph.rows[0]
-    weights = _edge_weights(graph)
+    weights = _node_weights(graph, by_count=True)
     centre = next((n.id for n in graph.nodes if n.properties.get("key") == key), None)
     if centre is not None:
         weights[centre] = max(weights.values(), default=1)
@@ -93,7 +93,8 @@ def question_view(
             )
         where = f"source document {row['source_doc_id']}"
     notes = [f"Level {row['level']} question: {row['question']}", f"From {where}."]
-    return View("question", f"Question {question_id}", graph, notes, _degrees(graph))
+    weights = _node_weights(graph, by_count=False)
+    return View("question", f"Question {question_id}", graph, notes, weights)
 
 
 def topics_view(repo: GraphRepository, limit: int) -> View:
@@ -104,7 +105,7 @@ def topics_view(repo: GraphRepository, limit: int) -> View:
         f"{len(graph.nodes)} of {total} topics ({total - len(graph.nodes)} left out), the most "
         f"connected first; {len(graph.relationships)} co-occurrence edges among them."
     ]
-    return View("topics", "Topic map", graph, notes, _edge_weights(graph))
+    return View("topics", "Topic map", graph, notes, _node_weights(graph, by_count=True))
 
 
 def coverage_view(repo: GraphRepository, limit: int) -> View:
@@ -138,7 +139,7 @@ def merges_view(repo: GraphRepository, limit: int) -> View:
     total = graph.rows[0]["merge_total"] if graph.rows else 0
     shown = len(graph.relationships)
     notes = [f"{shown} of {total} merges ({total - shown} left out), highest similarity first."]
-    return View("merges", "Merged concepts", graph, notes, _degrees(graph))
+    return View("merges", "Merged concepts", graph, notes, _node_weights(graph, by_count=False))
 
 
 def find_question(runs_dir: Path, question_id: str, run_id: str | None) -> dict[str, Any]:
@@ -168,18 +169,12 @@ def _suggest_concepts(repo: GraphRepository, key: str) -> str:
     return f"closest: {', '.join(close)}"
 
 
-def _edge_weights(graph: GraphResult) -> dict[str, float]:
+def _node_weights(graph: GraphResult, by_count: bool) -> dict[str, float]:
+    """Per node: the summed ``count`` of its edges (``by_count``; an edge without one counts
+    1), or its degree in the shown graph."""
     weights: defaultdict[str, float] = defaultdict(float)
     for r in graph.relationships:
-        count = float(r.properties.get("count") or 1)
-        weights[r.start] += count
-        weights[r.end] += count
-    return dict(weights)
-
-
-def _degrees(graph: GraphResult) -> dict[str, float]:
-    weights: defaultdict[str, float] = defaultdict(float)
-    for r in graph.relationships:
-        weights[r.start] += 1
-        weights[r.end] += 1
+        weight = float(r.properties.get("count") or 1) if by_count else 1.0
+        weights[r.start] += weight
+        weights[r.end] += weight
     return dict(weights)
